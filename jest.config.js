@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
+  },
+  moduleNameMapper: {
+    '^nestjs-placetopay$': '<rootDir>/lib/index.ts',
+    '^nestjs-placetopay/testing$': '<rootDir>/lib/testing/index.ts',
+  },
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 20000,
+};

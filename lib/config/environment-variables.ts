@@ -1,0 +1,44 @@
+import type { PlacetoPayModuleOptions } from './placetopay-options.interface';
+
+type OptionName = keyof PlacetoPayModuleOptions;
+type Kind = 'string' | 'secret' | 'integer';
+
+interface EnvironmentVariable {
+  option: OptionName;
+  variable: string;
+  kind: Kind;
+}
+
+/** Every option the module reads from the environment, with the variable that feeds it. */
+export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
+  { option: 'login', variable: 'PLACETOPAY_LOGIN', kind: 'string' },
+  { option: 'secretKey', variable: 'PLACETOPAY_SECRET_KEY', kind: 'secret' },
+  { option: 'baseUrl', variable: 'PLACETOPAY_BASE_URL', kind: 'string' },
+  { option: 'timeoutMs', variable: 'PLACETOPAY_TIMEOUT_MS', kind: 'integer' },
+  { option: 'queryAttempts', variable: 'PLACETOPAY_QUERY_ATTEMPTS', kind: 'integer' },
+  { option: 'retryBaseDelayMs', variable: 'PLACETOPAY_RETRY_BASE_DELAY_MS', kind: 'integer' },
+  { option: 'retryMaxDelayMs', variable: 'PLACETOPAY_RETRY_MAX_DELAY_MS', kind: 'integer' },
+  { option: 'locale', variable: 'PLACETOPAY_LOCALE', kind: 'string' },
+  { option: 'authAlgorithm', variable: 'PLACETOPAY_AUTH_ALGORITHM', kind: 'string' },
+  { option: 'clockOffsetMs', variable: 'PLACETOPAY_CLOCK_OFFSET_MS', kind: 'integer' },
+];
+
+export function variableFor(option: string): string | undefined {
+  return PLACETOPAY_ENVIRONMENT_VARIABLES.find((entry) => entry.option === option)?.variable;
+}
+
+/**
+ * Reads the options from environment variables. Empty variables count as unset. A number that
+ * does not parse is kept as text, so validation reports it against its variable.
+ */
+export function readOptionsFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): PlacetoPayModuleOptions {
+  const options: Record<string, unknown> = {};
+  for (const { option, variable, kind } of PLACETOPAY_ENVIRONMENT_VARIABLES) {
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === '') continue;
+    options[option] = kind === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  }
+  return options as PlacetoPayModuleOptions;
+}

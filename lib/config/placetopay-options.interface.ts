@@ -1,0 +1,72 @@
+import type {
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Type,
+} from '@nestjs/common';
+
+export type PlacetoPayHashAlgorithm = 'sha256' | 'sha1';
+
+/**
+ * What the host passes to `forRoot` / returns from `forRootAsync`. Every option left out is read
+ * from its environment variable (see `PLACETOPAY_ENVIRONMENT_VARIABLES`), then falls back to its
+ * default.
+ */
+export interface PlacetoPayModuleOptions {
+  /** Site login (1-32 characters). `PLACETOPAY_LOGIN`. */
+  login?: string;
+  /** Site secret key. `PLACETOPAY_SECRET_KEY`. Never logged. */
+  secretKey?: string;
+  /** Gateway base URL, e.g. `https://checkout-test.placetopay.com`. `PLACETOPAY_BASE_URL`. */
+  baseUrl?: string;
+  /** Hard deadline of one HTTP call in milliseconds. `PLACETOPAY_TIMEOUT_MS`, default 15000. */
+  timeoutMs?: number;
+  /** Attempts of a session query before giving up. `PLACETOPAY_QUERY_ATTEMPTS`, default 3. */
+  queryAttempts?: number;
+  /** First backoff delay between query attempts. `PLACETOPAY_RETRY_BASE_DELAY_MS`, default 250. */
+  retryBaseDelayMs?: number;
+  /** Largest backoff delay. `PLACETOPAY_RETRY_MAX_DELAY_MS`, default 5000. */
+  retryMaxDelayMs?: number;
+  /** Default `locale` of requests that do not set one (`es_CO`, `en_US`). `PLACETOPAY_LOCALE`. */
+  locale?: string;
+  /** Digest of the `auth.tranKey`: `sha256` (default) or legacy `sha1`. `PLACETOPAY_AUTH_ALGORITHM`. */
+  authAlgorithm?: PlacetoPayHashAlgorithm;
+  /** Milliseconds added to the local clock when building the auth seed. `PLACETOPAY_CLOCK_OFFSET_MS`. */
+  clockOffsetMs?: number;
+}
+
+/** The validated configuration every provider of the module reads. */
+export interface ResolvedPlacetoPayOptions {
+  login: string;
+  secretKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+  queryAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  locale?: string;
+  authAlgorithm: PlacetoPayHashAlgorithm;
+  clockOffsetMs: number;
+}
+
+/** Module-level settings that must be known synchronously (they shape the module itself). */
+export interface PlacetoPayModuleExtras {
+  /** Register the module globally. */
+  isGlobal?: boolean;
+}
+
+export type PlacetoPayForRootOptions = PlacetoPayModuleOptions & PlacetoPayModuleExtras;
+
+export interface PlacetoPayOptionsFactory {
+  createPlacetoPayOptions(): Promise<PlacetoPayModuleOptions> | PlacetoPayModuleOptions;
+}
+
+export interface PlacetoPayModuleAsyncOptions
+  extends Pick<ModuleMetadata, 'imports'>, PlacetoPayModuleExtras {
+  useFactory?: (
+    ...args: any[] // eslint-disable-line @typescript-eslint/no-explicit-any
+  ) => Promise<PlacetoPayModuleOptions> | PlacetoPayModuleOptions;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
+  useClass?: Type<PlacetoPayOptionsFactory>;
+  useExisting?: Type<PlacetoPayOptionsFactory>;
+}

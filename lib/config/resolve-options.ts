@@ -1,0 +1,58 @@
+import { validateSync } from 'class-validator';
+import { readOptionsFromEnvironment, variableFor } from './environment-variables';
+import { PlacetoPayConfigError, type PlacetoPayConfigProblem } from './placetopay-config.error';
+import type {
+  PlacetoPayModuleOptions,
+  ResolvedPlacetoPayOptions,
+} from './placetopay-options.interface';
+import { PlacetoPayOptionsSchema } from './placetopay-options.schema';
+
+export const PLACETOPAY_DEFAULTS = {
+  timeoutMs: 15_000,
+  queryAttempts: 3,
+  retryBaseDelayMs: 250,
+  retryMaxDelayMs: 5_000,
+  authAlgorithm: 'sha256',
+  clockOffsetMs: 0,
+} as const satisfies Partial<ResolvedPlacetoPayOptions>;
+
+const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];
+
+/**
+ * Explicit options win over environment variables, which win over defaults. The result is
+ * validated as a whole; every problem is reported at once.
+ */
+export function resolvePlacetoPayOptions(
+  explicit: PlacetoPayModuleOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedPlacetoPayOptions {
+  const merged: Record<string, unknown> = { ...PLACETOPAY_DEFAULTS };
+  for (const source of [readOptionsFromEnvironment(env), explicit]) {
+    for (const [key, value] of Object.entries(source)) {
+      if (value !== undefined) merged[key] = value;
+    }
+  }
+  for (const key of TRIMMED) {
+    if (typeof merged[key] === 'string') merged[key] = (merged[key] as string).trim();
+  }
+  if (typeof merged.baseUrl === 'string') merged.baseUrl = merged.baseUrl.replace(/\/+$/, '');
+
+  const schema = Object.assign(new PlacetoPayOptionsSchema(), merged);
+  const errors = validateSync(schema, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) {
+    const problems: PlacetoPayConfigProblem[] = errors.map((error) => ({
+      option: error.property,
+      variable: variableFor(error.property),
+      message: error.constraints?.whitelistValidation
+        ? 'is not a PlacetoPay option'
+        : (Object.values(error.constraints ?? {})[0] ?? 'is invalid'),
+    }));
+    throw new PlacetoPayConfigError(problems);
+  }
+  return merged as unknown as ResolvedPlacetoPayOptions;
+}

@@ -1,0 +1,36 @@
+import { PlacetoPayError, type PlacetoPayOperation } from './placetopay.error';
+
+export type UnavailableKind =
+  'timeout' | 'network' | 'server_error' | 'rate_limited' | 'malformed_response';
+
+/**
+ * The call did not produce a usable answer: a timeout, a reset, a 5xx or 429, or a body that is
+ * not a PlacetoPay answer. It is never a rejection: the outcome of the request is unknown.
+ */
+export class PlacetoPayUnavailableError extends PlacetoPayError {
+  readonly code = 'PLACETOPAY_UNAVAILABLE';
+
+  constructor(
+    operation: PlacetoPayOperation,
+    readonly kind: UnavailableKind,
+    detail: string,
+    /**
+     * False only when the request certainly never left this machine (connection refused, DNS
+     * failure). When true, PlacetoPay may have acted on it: query before trying again.
+     */
+    readonly mayHaveReachedGateway: boolean,
+    readonly httpStatus?: number,
+    /** Attempts made (several for retried queries). */
+    readonly attempts = 1,
+    /** What a 429 or 503 asked for in `Retry-After`, in milliseconds. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(
+      `PlacetoPay ${operation} is unavailable (${kind}${httpStatus ? ` HTTP ${httpStatus}` : ''}): ${detail}` +
+        (mayHaveReachedGateway
+          ? '; the request may have reached PlacetoPay'
+          : '; the request did not reach PlacetoPay'),
+      operation,
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import { PlacetoPayError, type PlacetoPayOperation } from './placetopay.error';
+
+export interface FieldProblem {
+  /** Dotted path of the field, e.g. `payment.amount.total` or `buyer.document`. */
+  field: string;
+  message: string;
+}
+
+/** An outbound request broke PlacetoPay's rules; nothing was sent. Lists every bad field. */
+export class PlacetoPayValidationError extends PlacetoPayError {
+  readonly code = 'PLACETOPAY_VALIDATION_FAILED';
+
+  constructor(
+    readonly problems: readonly FieldProblem[],
+    operation?: PlacetoPayOperation,
+  ) {
+    super(
+      `${operation ? `PlacetoPay ${operation}: ` : ''}invalid request (${problems.length} problem${problems.length === 1 ? '' : 's'}): ` +
+        problems.map((p) => `${p.field} ${p.message}`).join('; '),
+      operation,
+    );
+  }
+}

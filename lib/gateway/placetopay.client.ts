@@ -1,0 +1,333 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isAxiosError, type AxiosResponse } from 'axios';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { firstValueFrom } from 'rxjs';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { createAuth } from './authentication';
+import { PlacetoPayAuthenticationError } from './errors/placetopay-authentication.error';
+import { PlacetoPayRequestRejectedError } from './errors/placetopay-request-rejected.error';
+import { PlacetoPayUnavailableError } from './errors/placetopay-unavailable.error';
+import type { PlacetoPayOperation } from './errors/placetopay.error';
+import {
+  MalformedResponseError,
+  parseCancelSessionResponse,
+  parseCreateSessionResponse,
+  parseInvalidateTokenResponse,
+  parseRedirectInformation,
+  parseTransactionActionResponse,
+  peekStatus,
+} from './response-parsers';
+import { backoffDelay, isRetryable } from './retry-policy';
+import {
+  validateCollectRequest,
+  validateCreateSessionRequest,
+  validateIdentifier,
+  validateInvalidateTokenRequest,
+  validateTransactionActionRequest,
+} from './validation/request.validation';
+import type {
+  CollectRequest,
+  CreateSessionRequest,
+  InvalidateTokenRequest,
+  TransactionActionRequest,
+} from './wire/requests.types';
+import type {
+  CancelSessionResponse,
+  CreateSessionResponse,
+  InvalidateTokenResponse,
+  RedirectInformation,
+  ReverseResponse,
+  TransactionActionResponse,
+} from './wire/responses.types';
+
+/** Errors that prove the request never left this machine. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+]);
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * PlacetoPay WebCheckout's wire protocol (API.md §4). Validates every request before sending it,
+ * adds a fresh auth block per attempt, enforces a hard deadline per call, retries only session
+ * queries, and turns every failure into a typed error that is safe to log.
+ */
+@Injectable()
+export class PlacetoPayClient {
+  private readonly logger = new Logger(PlacetoPayClient.name);
+
+  constructor(
+    private readonly http: HttpService,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+  ) {}
+
+  /** Creates a checkout session. Never retried: PlacetoPay has no idempotency key for it. */
+  async createSession(request: CreateSessionRequest): Promise<CreateSessionResponse> {
+    validateCreateSessionRequest(request, this.now());
+    return this.call(
+      'createSession',
+      '/api/session',
+      this.withLocale(request),
+      parseCreateSessionResponse,
+    );
+  }
+
+  /** Queries a session; retried with backoff on timeouts, network errors, 429 and 5xx. */
+  async getSession(requestId: number | string): Promise<RedirectInformation> {
+    const id = validateIdentifier('getSession', 'requestId', requestId);
+    return this.callWithRetry('getSession', `/api/session/${id}`, {}, (body) =>
+      parseRedirectInformation(body, id),
+    );
+  }
+
+  /** Cancels a pending session (it becomes REJECTED with reason MC). */
+  async cancelSession(requestId: number | string): Promise<CancelSessionResponse> {
+    const id = validateIdentifier('cancelSession', 'requestId', requestId);
+    return this.call('cancelSession', `/api/session/${id}/cancel`, {}, (body) =>
+      parseCancelSessionResponse(body, id),
+    );
+  }
+
+  /** Charges a stored token. Never retried; PlacetoPay dedupes reference+amount for 24 hours. */
+  async collect(request: CollectRequest): Promise<RedirectInformation> {
+    validateCollectRequest(request, this.now());
+    return this.call('collect', '/api/collect', this.withLocale(request), (body) =>
+      parseRedirectInformation(body),
+    );
+  }
+
+  /** checkout / reauthorization / reverse / confirm / cancel on a transaction. Never retried. */
+  async transaction(request: TransactionActionRequest): Promise<TransactionActionResponse> {
+    validateTransactionActionRequest(request);
+    return this.call(
+      'transaction',
+      '/api/transaction',
+      this.withLocale(request),
+      parseTransactionActionResponse,
+    );
+  }
+
+  /** Legacy full reversal (`/api/reverse`). Never retried. */
+  async reverse(internalReference: number | string, locale?: string): Promise<ReverseResponse> {
+    const id = validateIdentifier('reverse', 'internalReference', internalReference);
+    return this.call(
+      'reverse',
+      '/api/reverse',
+      this.withLocale({ internalReference: id, locale }),
+      parseTransactionActionResponse,
+    );
+  }
+
+  /** Invalidates a stored token or subtoken. */
+  async invalidateToken(request: InvalidateTokenRequest): Promise<InvalidateTokenResponse> {
+    validateInvalidateTokenRequest(request);
+    const token =
+      request.token !== undefined ? { token: request.token } : { subtoken: request.subtoken };
+    return this.call(
+      'invalidateToken',
+      '/api/instrument/invalidate',
+      this.withLocale({ instrument: { token }, locale: request.locale }),
+      parseInvalidateTokenResponse,
+    );
+  }
+
+  private now(): Date {
+    return new Date(Date.now() + this.options.clockOffsetMs);
+  }
+
+  private withLocale<T extends { locale?: string }>(request: T): T {
+    const locale = request.locale ?? this.options.locale;
+    const body = { ...request };
+    if (locale === undefined) delete body.locale;
+    else body.locale = locale;
+    return body;
+  }
+
+  private async callWithRetry<T>(
+    operation: PlacetoPayOperation,
+    path: string,
+    payload: object,
+    parse: (body: unknown) => T,
+  ): Promise<T> {
+    const attempts = this.options.queryAttempts;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(operation, path, payload, parse);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        if (attempt >= attempts) {
+          throw new PlacetoPayUnavailableError(
+            operation,
+            error.kind,
+            `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}; last: ${error.message}`,
+            error.mayHaveReachedGateway,
+            error.httpStatus,
+            attempt,
+          );
+        }
+        const delay = backoffDelay(
+          attempt,
+          { baseDelayMs: this.options.retryBaseDelayMs, maxDelayMs: this.options.retryMaxDelayMs },
+          Math.random,
+          error.retryAfterMs,
+        );
+        this.logger.warn(
+          `${operation} attempt ${attempt}/${attempts} failed (${error.kind}${error.httpStatus ? ` HTTP ${error.httpStatus}` : ''}); retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** One attempt: a fresh auth block, a hard deadline, and a typed outcome. */
+  private async call<T>(
+    operation: PlacetoPayOperation,
+    path: string,
+    payload: object,
+    parse: (body: unknown) => T,
+  ): Promise<T> {
+    const { login, secretKey, authAlgorithm, timeoutMs, baseUrl } = this.options;
+    const body = {
+      auth: createAuth({ login, secretKey, algorithm: authAlgorithm, now: this.now() }),
+      ...payload,
+    };
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    let response: AxiosResponse<string>;
+    try {
+      response = await firstValueFrom(
+        this.http.post<string>(`${baseUrl}${path}`, body, {
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          signal: deadline,
+          timeout: timeoutMs,
+          responseType: 'text',
+          transformResponse: [(data: unknown) => data],
+          validateStatus: () => true,
+          maxRedirects: 0,
+          maxContentLength: MAX_RESPONSE_BYTES,
+        }),
+      );
+    } catch (error) {
+      const failure = this.transportFailure(operation, error, deadline.aborted, timeoutMs);
+      this.logger.debug(
+        `POST ${path} failed after ${Math.round(performance.now() - started)} ms: ${failure.kind}`,
+      );
+      throw failure;
+    }
+    this.logger.debug(
+      `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
+    );
+    return this.interpret(operation, response, parse);
+  }
+
+  private transportFailure(
+    operation: PlacetoPayOperation,
+    error: unknown,
+    deadlinePassed: boolean,
+    timeoutMs: number,
+  ): PlacetoPayUnavailableError {
+    const code = isAxiosError(error) ? error.code : (error as { code?: string })?.code;
+    if (deadlinePassed || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+      return new PlacetoPayUnavailableError(
+        operation,
+        'timeout',
+        `no complete answer within ${timeoutMs} ms`,
+        true,
+      );
+    }
+    const message = error instanceof Error ? error.message : 'unknown transport error';
+    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
+    return new PlacetoPayUnavailableError(
+      operation,
+      'network',
+      `${code ?? 'error'}: ${message}`,
+      !notSent,
+    );
+  }
+
+  private interpret<T>(
+    operation: PlacetoPayOperation,
+    response: AxiosResponse<string>,
+    parse: (body: unknown) => T,
+  ): T {
+    const httpStatus = response.status;
+    let json: unknown;
+    let parsed = false;
+    try {
+      json = JSON.parse(typeof response.data === 'string' ? response.data : '');
+      parsed = true;
+    } catch {
+      parsed = false;
+    }
+    const status = parsed ? peekStatus(json) : null;
+
+    if (httpStatus === 401 || status?.reason === 401 || status?.reason === '401') {
+      const match = /(\d{3,5})\D*$/.exec(status?.message ?? '');
+      return this.fail(
+        new PlacetoPayAuthenticationError(
+          operation,
+          match ? Number(match[1]) : undefined,
+          status?.message ?? undefined,
+        ),
+      );
+    }
+    if (httpStatus === 429 || httpStatus >= 500) {
+      return this.fail(
+        new PlacetoPayUnavailableError(
+          operation,
+          httpStatus === 429 ? 'rate_limited' : 'server_error',
+          status?.message ?? 'PlacetoPay answered with an error status',
+          true,
+          httpStatus,
+          1,
+          retryAfterMs(response.headers?.['retry-after']),
+        ),
+      );
+    }
+    if (status?.status === 'FAILED' || (status && (httpStatus < 200 || httpStatus >= 300))) {
+      return this.fail(
+        new PlacetoPayRequestRejectedError(operation, status.reason, status.message, httpStatus),
+      );
+    }
+    if (!parsed || httpStatus < 200 || httpStatus >= 300) {
+      return this.fail(
+        new PlacetoPayUnavailableError(
+          operation,
+          'malformed_response',
+          `HTTP ${httpStatus} with a body that is not a PlacetoPay answer (is PLACETOPAY_BASE_URL right?)`,
+          true,
+          httpStatus,
+        ),
+      );
+    }
+    try {
+      return parse(json);
+    } catch (error) {
+      if (!(error instanceof MalformedResponseError)) throw error;
+      return this.fail(
+        new PlacetoPayUnavailableError(
+          operation,
+          'malformed_response',
+          error.message,
+          true,
+          httpStatus,
+        ),
+      );
+    }
+  }
+
+  private fail(error: Error): never {
+    this.logger.debug(error.message);
+    throw error;
+  }
+}
+
+function retryAfterMs(header: unknown): number | undefined {
+  if (typeof header !== 'string' || !/^\d{1,5}$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
+}

@@ -1,0 +1,51 @@
+export { PlacetoPayModule } from './placetopay.module';
+export { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './placetopay.constants';
+
+export type {
+  PlacetoPayForRootOptions,
+  PlacetoPayHashAlgorithm,
+  PlacetoPayModuleAsyncOptions,
+  PlacetoPayModuleExtras,
+  PlacetoPayModuleOptions,
+  PlacetoPayOptionsFactory,
+  ResolvedPlacetoPayOptions,
+} from './config/placetopay-options.interface';
+export {
+  PLACETOPAY_ENVIRONMENT_VARIABLES,
+  readOptionsFromEnvironment,
+} from './config/environment-variables';
+export { PLACETOPAY_DEFAULTS, resolvePlacetoPayOptions } from './config/resolve-options';
+export {
+  PlacetoPayConfigError,
+  type PlacetoPayConfigProblem,
+} from './config/placetopay-config.error';
+
+export { PlacetoPayClient } from './gateway/placetopay.client';
+export {
+  computeTranKey,
+  createAuth,
+  type AuthInput,
+  type PlacetoPayAuth,
+} from './gateway/authentication';
+export {
+  checkNotificationSignature,
+  computeNotificationSignature,
+  type NotificationSignatureInput,
+  type SignatureCheck,
+} from './gateway/notification-signature';
+export { currencyMinorUnits, fromMinorUnits, toMinorUnits } from './gateway/money';
+export { PlacetoPayError, type PlacetoPayOperation } from './gateway/errors/placetopay.error';
+export { PlacetoPayAuthenticationError } from './gateway/errors/placetopay-authentication.error';
+export { PlacetoPayRequestRejectedError } from './gateway/errors/placetopay-request-rejected.error';
+export {
+  PlacetoPayUnavailableError,
+  type UnavailableKind,
+} from './gateway/errors/placetopay-unavailable.error';
+export {
+  PlacetoPayValidationError,
+  type FieldProblem,
+} from './gateway/errors/placetopay-validation.error';
+export type * from './gateway/wire/common.types';
+export type * from './gateway/wire/person.types';
+export type * from './gateway/wire/requests.types';
+export type * from './gateway/wire/responses.types';

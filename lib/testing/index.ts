@@ -1,0 +1,1 @@
+export { signNotification, type SignNotificationInput } from './sign-notification';

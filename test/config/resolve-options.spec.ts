@@ -1,0 +1,144 @@
+import {
+  PLACETOPAY_ENVIRONMENT_VARIABLES,
+  PlacetoPayConfigError,
+  readOptionsFromEnvironment,
+  resolvePlacetoPayOptions,
+} from 'nestjs-placetopay';
+
+const SECRET = 'Sup3r-S3cret-Value';
+const GOOD_ENV = {
+  PLACETOPAY_LOGIN: 'site-login',
+  PLACETOPAY_SECRET_KEY: SECRET,
+  PLACETOPAY_BASE_URL: 'https://checkout-test.placetopay.com',
+};
+
+function configError(fn: () => unknown): PlacetoPayConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(PlacetoPayConfigError);
+    return error as PlacetoPayConfigError;
+  }
+  throw new Error('expected a PlacetoPayConfigError');
+}
+
+describe('configuration', () => {
+  it('reads every option from the environment, with defaults for the optional ones', () => {
+    expect(resolvePlacetoPayOptions({}, GOOD_ENV)).toEqual({
+      login: 'site-login',
+      secretKey: SECRET,
+      baseUrl: 'https://checkout-test.placetopay.com',
+      timeoutMs: 15000,
+      queryAttempts: 3,
+      retryBaseDelayMs: 250,
+      retryMaxDelayMs: 5000,
+      authAlgorithm: 'sha256',
+      clockOffsetMs: 0,
+    });
+  });
+
+  it('parses numeric variables, trims values and drops trailing slashes of the base URL', () => {
+    const resolved = resolvePlacetoPayOptions(
+      {},
+      {
+        ...GOOD_ENV,
+        PLACETOPAY_SECRET_KEY: `  ${SECRET}\n`,
+        PLACETOPAY_BASE_URL: 'https://checkout-test.placetopay.ec/',
+        PLACETOPAY_TIMEOUT_MS: '5000',
+        PLACETOPAY_QUERY_ATTEMPTS: '5',
+        PLACETOPAY_CLOCK_OFFSET_MS: '-2000',
+        PLACETOPAY_LOCALE: 'en_US',
+        PLACETOPAY_AUTH_ALGORITHM: 'sha1',
+      },
+    );
+    expect(resolved).toMatchObject({
+      secretKey: SECRET,
+      baseUrl: 'https://checkout-test.placetopay.ec',
+      timeoutMs: 5000,
+      queryAttempts: 5,
+      clockOffsetMs: -2000,
+      locale: 'en_US',
+      authAlgorithm: 'sha1',
+    });
+  });
+
+  it('lets explicit options win over the environment', () => {
+    const resolved = resolvePlacetoPayOptions({ login: 'explicit', timeoutMs: 1000 }, GOOD_ENV);
+    expect(resolved.login).toBe('explicit');
+    expect(resolved.timeoutMs).toBe(1000);
+    expect(resolved.secretKey).toBe(SECRET);
+  });
+
+  it('accepts plain http only for loopback hosts', () => {
+    for (const baseUrl of ['http://127.0.0.1:4010', 'http://localhost:3000', 'http://[::1]:8080']) {
+      expect(resolvePlacetoPayOptions({ baseUrl }, GOOD_ENV).baseUrl).toBe(baseUrl);
+    }
+    for (const baseUrl of [
+      'http://checkout-test.placetopay.com',
+      'ftp://x.y',
+      'not a url',
+      'https://u:p@host.com',
+    ]) {
+      const error = configError(() => resolvePlacetoPayOptions({ baseUrl }, GOOD_ENV));
+      expect(error.problems).toEqual([
+        expect.objectContaining({ option: 'baseUrl', variable: 'PLACETOPAY_BASE_URL' }),
+      ]);
+    }
+  });
+
+  it('reports every bad option in one error, naming its variable and never a value', () => {
+    const error = configError(() =>
+      resolvePlacetoPayOptions(
+        {},
+        {
+          PLACETOPAY_LOGIN: 'x'.repeat(33),
+          PLACETOPAY_SECRET_KEY: '   ',
+          PLACETOPAY_BASE_URL: `http://example.com/${SECRET}`,
+          PLACETOPAY_TIMEOUT_MS: 'soon',
+          PLACETOPAY_QUERY_ATTEMPTS: '0',
+          PLACETOPAY_LOCALE: 'spanish',
+          PLACETOPAY_AUTH_ALGORITHM: 'md5',
+        },
+      ),
+    );
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(
+      [
+        'PLACETOPAY_AUTH_ALGORITHM',
+        'PLACETOPAY_BASE_URL',
+        'PLACETOPAY_LOCALE',
+        'PLACETOPAY_LOGIN',
+        'PLACETOPAY_QUERY_ATTEMPTS',
+        'PLACETOPAY_SECRET_KEY',
+        'PLACETOPAY_TIMEOUT_MS',
+      ].sort(),
+    );
+    expect(error.message).toContain('secretKey (PLACETOPAY_SECRET_KEY): is required');
+    expect(error.message).toContain('timeoutMs (PLACETOPAY_TIMEOUT_MS)');
+    const serialized = `${error.message}${JSON.stringify(error)}${error.stack}`;
+    expect(serialized).not.toContain(SECRET);
+    expect(serialized).not.toContain('soon');
+    expect(serialized).not.toContain('x'.repeat(33));
+  });
+
+  it('reports missing required settings when nothing is configured', () => {
+    const error = configError(() => resolvePlacetoPayOptions({}, {}));
+    expect(error.problems.map((p) => p.option)).toEqual(['login', 'secretKey', 'baseUrl']);
+  });
+
+  it('refuses options it does not know', () => {
+    const error = configError(() =>
+      resolvePlacetoPayOptions({ tranKey: 'oops' } as never, GOOD_ENV),
+    );
+    expect(error.problems).toEqual([
+      { option: 'tranKey', variable: undefined, message: 'is not a PlacetoPay option' },
+    ]);
+  });
+
+  it('ignores empty variables and lists one variable per option', () => {
+    expect(readOptionsFromEnvironment({ PLACETOPAY_LOGIN: '', PLACETOPAY_LOCALE: ' ' })).toEqual(
+      {},
+    );
+    const variables = PLACETOPAY_ENVIRONMENT_VARIABLES.map((v) => v.variable);
+    expect(new Set(variables).size).toBe(variables.length);
+  });
+});

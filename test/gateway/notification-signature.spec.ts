@@ -1,0 +1,73 @@
+import { checkNotificationSignature, computeNotificationSignature } from 'nestjs-placetopay';
+import { signNotification } from 'nestjs-placetopay/testing';
+
+// API.md §7.3 vectors (secret 024h1IlD).
+const SECRET = '024h1IlD';
+const VECTORS = [
+  {
+    requestId: 83,
+    status: 'APPROVED',
+    date: '2016-10-10T16:39:57-05:00',
+    sha1: '8fb4beea130ab3e75a1de956bd0213892e0f6839',
+    sha256: '1a0d78ea2fcc656c718d7fa3dc13d1aef9faea442017b20c705319cb33933454',
+  },
+  {
+    requestId: 126,
+    status: 'REJECTED',
+    date: '2016-10-12T01:44:37-05:00',
+    sha1: '554fa6c36bd5d1376b192b8bc3a1e3dd9a01e448',
+    sha256: '589064d991bc927f0fbed761f3339eb95774ac41200bc97fb314c349708b31c2',
+  },
+];
+
+describe('notification signature (API.md §7.3)', () => {
+  it.each(VECTORS)('signs request $requestId like PlacetoPay', (v) => {
+    const input = { requestId: v.requestId, status: v.status, date: v.date, secretKey: SECRET };
+    expect(computeNotificationSignature(input)).toBe(`sha256:${v.sha256}`);
+    expect(computeNotificationSignature({ ...input, algorithm: 'sha1' })).toBe(v.sha1);
+    expect(signNotification(input)).toBe(`sha256:${v.sha256}`);
+    expect(signNotification({ ...input, requestId: String(v.requestId), algorithm: 'sha1' })).toBe(
+      v.sha1,
+    );
+  });
+
+  it.each(VECTORS)('verifies both algorithms for request $requestId', (v) => {
+    const input = { requestId: v.requestId, status: v.status, date: v.date, secretKey: SECRET };
+    expect(checkNotificationSignature(`sha256:${v.sha256}`, input)).toEqual({
+      valid: true,
+      algorithm: 'sha256',
+    });
+    expect(checkNotificationSignature(v.sha1, input)).toEqual({ valid: true, algorithm: 'sha1' });
+    expect(checkNotificationSignature(v.sha1, input, false)).toEqual({
+      valid: false,
+      reason: 'sha1_not_allowed',
+    });
+  });
+
+  it('refuses tampered, truncated, uppercase and missing signatures', () => {
+    const [v] = VECTORS;
+    const input = { requestId: v.requestId, status: v.status, date: v.date, secretKey: SECRET };
+    expect(
+      checkNotificationSignature(`sha256:${v.sha256}`, { ...input, status: 'REJECTED' }),
+    ).toEqual({
+      valid: false,
+      reason: 'mismatch',
+    });
+    expect(checkNotificationSignature(`sha256:${v.sha256.slice(0, 63)}`, input)).toEqual({
+      valid: false,
+      reason: 'malformed',
+    });
+    expect(checkNotificationSignature(`sha256:${v.sha256.toUpperCase()}`, input)).toEqual({
+      valid: false,
+      reason: 'malformed',
+    });
+    expect(checkNotificationSignature(undefined, input)).toEqual({
+      valid: false,
+      reason: 'missing',
+    });
+    expect(checkNotificationSignature('', input)).toEqual({ valid: false, reason: 'missing' });
+    expect(
+      checkNotificationSignature(`sha256:${v.sha256}`, { ...input, date: '2016-10-10T21:39:57Z' }),
+    ).toEqual({ valid: false, reason: 'mismatch' });
+  });
+});
