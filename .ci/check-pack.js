@@ -1,16 +1,27 @@
 // Fails unless `npm pack` ships exactly what a user needs: compiled JS, typings, README, LICENSE.
 const { execFileSync } = require('node:child_process');
 
-const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' }));
+const [pack] = JSON.parse(
+  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' }),
+);
 const files = pack.files.map((f) => f.path);
 const allowed = (path) =>
   path === 'package.json' ||
   path === 'README.md' ||
   path === 'LICENSE' ||
   /^dist\/.+\.(js|d\.ts)$/.test(path);
-const required = ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'LICENSE', 'README.md'];
+const required = [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/testing/index.js',
+  'dist/testing/index.d.ts',
+  'LICENSE',
+  'README.md',
+];
 
-const unexpected = files.filter((path) => !allowed(path) || /\.spec\.|^dist\/(test|sample|bench)\//.test(path));
+const unexpected = files.filter(
+  (path) => !allowed(path) || /\.spec\.|^dist\/(test|sample|bench)\//.test(path),
+);
 const missing = required.filter((path) => !files.includes(path));
 if (unexpected.length || missing.length) {
   console.error('npm pack check failed');
