@@ -1,1 +1,14 @@
 export { signNotification, type SignNotificationInput } from './sign-notification';
+export {
+  PlacetoPaySimulator,
+  type SimulatorRequestLogEntry,
+} from './simulator/placetopay-simulator';
+export type { PlacetoPaySimulatorOptions, SimulatorSite } from './simulator/simulator-options';
+export { ManualClock, systemClock, type SimulatorClock } from './simulator/simulator-clock';
+export type { SimulatorFault, SimulatorOperation } from './simulator/fault-injector';
+export type {
+  NotificationBehaviour,
+  NotificationBody,
+  SentNotification,
+} from './simulator/notifier';
+export { TEST_CARDS, type CardBehaviour } from './simulator/test-cards';
