@@ -15,6 +15,7 @@ const required = [
   'dist/index.d.ts',
   'dist/testing/index.js',
   'dist/testing/index.d.ts',
+  'dist/testing/cli.js',
   'LICENSE',
   'README.md',
 ];

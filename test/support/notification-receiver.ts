@@ -13,7 +13,10 @@ export class NotificationReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ contentType: req.headers['content-type'], body: JSON.parse(Buffer.concat(chunks).toString()) });
+        this.received.push({
+          contentType: req.headers['content-type'],
+          body: JSON.parse(Buffer.concat(chunks).toString()),
+        });
         res.writeHead(this.answerStatus);
         res.end();
       });
@@ -24,6 +27,8 @@ export class NotificationReceiver {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
   }
 }

@@ -1,5 +1,9 @@
 import { Test, type TestingModule } from '@nestjs/testing';
-import { PlacetoPayClient, PlacetoPayModule, type PlacetoPayModuleOptions } from 'nestjs-placetopay';
+import {
+  PlacetoPayClient,
+  PlacetoPayModule,
+  type PlacetoPayModuleOptions,
+} from 'nestjs-placetopay';
 import { PlacetoPaySimulator, type PlacetoPaySimulatorOptions } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY } from './fixtures';
 import type { LogCapture } from './log-capture';

@@ -10,8 +10,17 @@ import { captureLogs } from '../support/log-capture';
 import { startHarness, type Harness } from '../support/simulator-harness';
 
 async function post(url: string, body: unknown, contentType = 'application/json') {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
-  return { status: response.status, json: (await response.json()) as { status: { status: string; reason: unknown; message: string } } };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    json: (await response.json()) as {
+      status: { status: string; reason: unknown; message: string };
+    },
+  };
 }
 
 function auth(secretKey = SECRET_KEY, login = LOGIN) {
@@ -32,10 +41,14 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
   });
 
   it('creates a session with an integer requestId and a processUrl, and echoes the request on query', async () => {
-    const created = await h.client.createSession(sessionRequest({ locale: 'es_CO', fields: [{ keyword: 'order', value: 1001 }] }));
+    const created = await h.client.createSession(
+      sessionRequest({ locale: 'es_CO', fields: [{ keyword: 'order', value: 1001 }] }),
+    );
     expect(created.status).toMatchObject({ status: 'OK', reason: 'PC' });
     expect(Number.isInteger(created.requestId)).toBe(true);
-    expect(created.processUrl).toBe(`${h.simulator.url}/session/${created.requestId}/${created.processUrl.split('/').pop()}`);
+    expect(created.processUrl).toBe(
+      `${h.simulator.url}/session/${created.requestId}/${created.processUrl.split('/').pop()}`,
+    );
     expect(created.processUrl.split('/').pop()).toMatch(/^[0-9a-f]{32}$/);
 
     const info = await h.client.getSession(created.requestId);
@@ -45,7 +58,12 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     expect(info.subscription).toBeNull();
     expect(info.request).toMatchObject({
       locale: 'es_CO',
-      payment: { reference: 'ORDER-1001', amount: { currency: 'COP', total: 125000 }, allowPartial: false, subscribe: false },
+      payment: {
+        reference: 'ORDER-1001',
+        amount: { currency: 'COP', total: 125000 },
+        allowPartial: false,
+        subscribe: false,
+      },
       returnUrl: 'https://shop.example.com/return?order=1001',
     });
     expect((info.request as { fields: unknown[] }).fields).toEqual([
@@ -67,12 +85,20 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
       paymentMethod: 'visa',
       franchise: 'CR_VS',
       refunded: false,
-      amount: { from: { currency: 'COP', total: 125000 }, to: { currency: 'COP', total: 125000 }, factor: 1 },
+      amount: {
+        from: { currency: 'COP', total: 125000 },
+        to: { currency: 'COP', total: 125000 },
+        factor: 1,
+      },
     });
     expect(tx.internalReference).toBeGreaterThan(0);
     expect(tx.authorization).toMatch(/^\d{6}$/);
     expect(tx.receipt).toMatch(/^\d+$/);
-    expect(tx.processorFields).toContainEqual({ keyword: 'lastDigits', value: '0081', displayOn: 'none' });
+    expect(tx.processorFields).toContainEqual({
+      keyword: 'lastDigits',
+      value: '0081',
+      displayOn: 'none',
+    });
   });
 
   it('cancels a pending session (REJECTED, reason MC) and refuses to cancel it twice', async () => {
@@ -80,17 +106,32 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     const cancelled = await h.client.cancelSession(requestId);
     expect(cancelled.status.status).toBe('OK');
     expect(cancelled.session?.status).toMatchObject({ status: 'REJECTED', reason: 'MC' });
-    await expect(h.client.cancelSession(requestId)).rejects.toMatchObject({ reason: 'action_not_allowed', httpStatus: 400 });
-    await expect(h.client.cancelSession(999)).rejects.toMatchObject({ reason: 'request_not_valid', httpStatus: 404 });
+    await expect(h.client.cancelSession(requestId)).rejects.toMatchObject({
+      reason: 'action_not_allowed',
+      httpStatus: 400,
+    });
+    await expect(h.client.cancelSession(999)).rejects.toMatchObject({
+      reason: 'request_not_valid',
+      httpStatus: 404,
+    });
   });
 
   it('refuses to show a session to another site', async () => {
-    const other = await new PlacetoPaySimulator({ sites: [{ login: LOGIN, secretKey: SECRET_KEY }, { login: 'other', secretKey: 'other-secret' }], tickMs: 0 }).start();
+    const other = await new PlacetoPaySimulator({
+      sites: [
+        { login: LOGIN, secretKey: SECRET_KEY },
+        { login: 'other', secretKey: 'other-secret' },
+      ],
+      tickMs: 0,
+    }).start();
     try {
       const created = await post(`${other.url}/api/session`, { auth: auth(), ...sessionRequest() });
-      const { status, json } = await post(`${other.url}/api/session/${(created.json as unknown as { requestId: number }).requestId}`, {
-        auth: auth('other-secret', 'other'),
-      });
+      const { status, json } = await post(
+        `${other.url}/api/session/${(created.json as unknown as { requestId: number }).requestId}`,
+        {
+          auth: auth('other-secret', 'other'),
+        },
+      );
       expect(status).toBe(400);
       expect(json.status).toMatchObject({ status: 'FAILED', reason: 'unauthorized' });
     } finally {
@@ -123,32 +164,47 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     const { requestId } = await h.client.createSession(sessionRequest());
     h.simulator.approve(requestId);
     const [tx] = (await h.client.getSession(requestId)).payment;
-    await expect(h.client.transaction({ internalReference: tx.internalReference!, action: 'confirm' })).rejects.toBeInstanceOf(
-      PlacetoPayRequestRejectedError,
-    );
     await expect(
-      h.client.transaction({ internalReference: tx.internalReference!, action: 'checkout', amount: { currency: 'COP', total: 1 } }),
+      h.client.transaction({ internalReference: tx.internalReference!, action: 'confirm' }),
+    ).rejects.toBeInstanceOf(PlacetoPayRequestRejectedError);
+    await expect(
+      h.client.transaction({
+        internalReference: tx.internalReference!,
+        action: 'checkout',
+        amount: { currency: 'COP', total: 1 },
+      }),
     ).rejects.toMatchObject({ reason: 'request_not_valid' });
-    await expect(h.client.transaction({ internalReference: 424242, action: 'reverse' })).rejects.toMatchObject({
+    await expect(
+      h.client.transaction({ internalReference: 424242, action: 'reverse' }),
+    ).rejects.toMatchObject({
       reason: 'request_not_valid',
     });
   });
 
   it('subscribes a card, charges the token with collect (24-hour duplicate guard) and invalidates it', async () => {
     const { requestId } = await h.client.createSession(
-      sessionRequest({ payment: undefined, subscription: { reference: 'SUB-1', description: 'Save my card' } }),
+      sessionRequest({
+        payment: undefined,
+        subscription: { reference: 'SUB-1', description: 'Save my card' },
+      }),
     );
     h.simulator.approve(requestId);
     const info = await h.client.getSession(requestId);
     expect(info.status.status).toBe('APPROVED');
     expect(info.subscription).toMatchObject({ type: 'token', status: { status: 'OK' } });
-    const pairs = Object.fromEntries(info.subscription!.instrument.map((p) => [p.keyword, p.value]));
+    const pairs = Object.fromEntries(
+      info.subscription!.instrument.map((p) => [p.keyword, p.value]),
+    );
     expect(pairs.token).toMatch(/^[0-9a-f]{64}$/);
     expect(pairs.subtoken).toMatch(/^\d{12}0081$/);
     expect(pairs.lastDigits).toBe('0081');
 
     const charge = {
-      payment: { reference: 'CHARGE-1', description: 'Monthly', amount: { currency: 'USD', total: 9.99 } },
+      payment: {
+        reference: 'CHARGE-1',
+        description: 'Monthly',
+        amount: { currency: 'USD', total: 9.99 },
+      },
       instrument: { token: { token: pairs.token as string } },
       payer: { name: 'Ana', surname: 'Gómez', email: 'ana@example.com' },
       ipAddress: '127.0.0.1',
@@ -160,15 +216,22 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     const again = await h.client.collect(charge);
     expect(again.requestId).toBe(first.requestId);
     expect(again.payment).toHaveLength(1);
-    const other = await h.client.collect({ ...charge, payment: { ...charge.payment, reference: 'CHARGE-2' } });
+    const other = await h.client.collect({
+      ...charge,
+      payment: { ...charge.payment, reference: 'CHARGE-2' },
+    });
     expect(other.requestId).not.toBe(first.requestId);
 
     await h.client.invalidateToken({ token: pairs.token as string });
-    await expect(h.client.collect({ ...charge, payment: { ...charge.payment, reference: 'CHARGE-3' } })).rejects.toMatchObject({
+    await expect(
+      h.client.collect({ ...charge, payment: { ...charge.payment, reference: 'CHARGE-3' } }),
+    ).rejects.toMatchObject({
       reason: 'XN',
       gatewayMessage: 'The token used is invalid',
     });
-    await expect(h.client.invalidateToken({ token: pairs.token as string })).rejects.toMatchObject({ reason: 'XN' });
+    await expect(h.client.invalidateToken({ token: pairs.token as string })).rejects.toMatchObject({
+      reason: 'XN',
+    });
   });
 
   describe('authentication (API.md §3.4)', () => {
@@ -176,7 +239,9 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
       await h.moduleRef.close();
       const legacy = await startHarness({}, { authAlgorithm: 'sha1' }, logs);
       try {
-        await expect(legacy.client.createSession(sessionRequest())).resolves.toMatchObject({ requestId: 1 });
+        await expect(legacy.client.createSession(sessionRequest())).resolves.toMatchObject({
+          requestId: 1,
+        });
       } finally {
         await legacy.close();
       }
@@ -190,7 +255,11 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
       ] as const) {
         const { status, json } = await post(`${h.simulator.url}/api/session`, body, contentType);
         expect(status).toBe(401);
-        expect(json.status).toMatchObject({ status: 'FAILED', reason: 401, message: 'Authentication failed 100' });
+        expect(json.status).toMatchObject({
+          status: 'FAILED',
+          reason: 401,
+          message: 'Authentication failed 100',
+        });
       }
     });
 
@@ -218,9 +287,16 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
 
     it('localizes the message and refuses a reused nonce', async () => {
       const block = auth();
-      const first = await post(`${h.simulator.url}/api/session`, { auth: block, ...sessionRequest() });
+      const first = await post(`${h.simulator.url}/api/session`, {
+        auth: block,
+        ...sessionRequest(),
+      });
       expect(first.status).toBe(200);
-      const replay = await post(`${h.simulator.url}/api/session`, { auth: block, ...sessionRequest(), locale: 'es_CO' });
+      const replay = await post(`${h.simulator.url}/api/session`, {
+        auth: block,
+        ...sessionRequest(),
+        locale: 'es_CO',
+      });
       expect(replay.status).toBe(401);
       expect(replay.json.status.message).toBe('Autenticación fallida 102');
     });
@@ -228,13 +304,29 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
 
   describe('validation (API.md §5, §10)', () => {
     it.each([
-      ['reference too long', { payment: { ...sessionRequest().payment!, reference: 'x'.repeat(33) } }, 'payment.reference'],
-      ['expiration too close', { expiration: new Date(Date.now() + 60_000).toISOString() }, 'expiration'],
+      [
+        'reference too long',
+        { payment: { ...sessionRequest().payment!, reference: 'x'.repeat(33) } },
+        'payment.reference',
+      ],
+      [
+        'expiration too close',
+        { expiration: new Date(Date.now() + 60_000).toISOString() },
+        'expiration',
+      ],
       ['bad locale', { locale: 'spanish' }, 'locale'],
       ['missing returnUrl', { returnUrl: undefined }, 'returnUrl'],
-      ['bad currency', { payment: { ...sessionRequest().payment!, amount: { currency: 'ABC', total: 1 } } }, 'payment.amount.currency'],
+      [
+        'bad currency',
+        { payment: { ...sessionRequest().payment!, amount: { currency: 'ABC', total: 1 } } },
+        'payment.amount.currency',
+      ],
     ])('answers 400 request_not_valid naming the field: %s', async (_name, overrides, field) => {
-      const { status, json } = await post(`${h.simulator.url}/api/session`, { auth: auth(), ...sessionRequest(), ...overrides });
+      const { status, json } = await post(`${h.simulator.url}/api/session`, {
+        auth: auth(),
+        ...sessionRequest(),
+        ...overrides,
+      });
       expect(status).toBe(400);
       expect(json.status).toMatchObject({ status: 'FAILED', reason: 'request_not_valid' });
       expect(json.status.message).toContain(field);

@@ -282,9 +282,10 @@ export class PlacetoPaySimulator {
       return;
     }
     this.calls[route.operation]++;
-    const fault = this.faults.take(route.operation);
-    if (fault?.fault.type === 'latency') await this.wait(fault.fault.ms);
-    else if (fault && fault.when === 'before') {
+    const rule = this.faults.take(route.operation);
+    if (rule?.fault.type === 'latency') await this.wait(rule.fault.ms);
+    const fault = rule?.fault.type === 'latency' ? undefined : rule;
+    if (fault && fault.when === 'before') {
       this.log(route.operation, req, 0);
       this.applyFault(res, fault.fault);
       return;
@@ -601,8 +602,6 @@ export class PlacetoPaySimulator {
         res.end(fault.body ?? 'Service unavailable');
         return;
       }
-      default:
-        this.send(res, 200, {});
     }
   }
 }

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PLACETOPAY_ENVIRONMENT_VARIABLES } from 'nestjs-placetopay';
+
+const root = join(__dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const squash = (text: string) => text.replace(/\s+/g, '');
+
+describe('README', () => {
+  it('shows the jest example that test/testing/readme-example.spec.ts runs', () => {
+    const block = readme.split('### A jest example')[1].split('```ts\n')[1].split('```')[0];
+    const spec = readFileSync(join(root, 'test/testing/readme-example.spec.ts'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .join('\n');
+    expect(squash(block)).toBe(squash(spec));
+  });
+
+  it('documents every environment variable the module reads', () => {
+    for (const { variable, option } of PLACETOPAY_ENVIRONMENT_VARIABLES) {
+      expect(readme).toContain(`| \`${option}\` | \`${variable}\` |`);
+    }
+  });
+
+  it('states the two commands', () => {
+    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('npm ci && npm run sample');
+  });
+});

@@ -1,0 +1,51 @@
+import { createAuth } from 'nestjs-placetopay';
+import { startSimulatorFromCli } from '../../lib/testing/simulator-cli';
+import { sessionRequest } from '../support/fixtures';
+
+describe('placetopay-simulator command line', () => {
+  it('starts a simulator for the given site and port', async () => {
+    const outcome = await startSimulatorFromCli(
+      ['--port', '0', '--login', 'cli-site', '--merchant-name', 'CLI shop'],
+      {
+        PLACETOPAY_SECRET_KEY: 'cli-secret',
+      },
+    );
+    if (!('simulator' in outcome)) throw new Error(outcome.output);
+    try {
+      expect(outcome.message).toBe(
+        `PlacetoPay simulator listening on ${outcome.simulator.url} (site login cli-site)\n`,
+      );
+      expect(outcome.message).not.toContain('cli-secret');
+      const response = await fetch(`${outcome.simulator.url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth: createAuth({ login: 'cli-site', secretKey: 'cli-secret' }),
+          ...sessionRequest(),
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(outcome.simulator.sites[0]).toMatchObject({
+        login: 'cli-site',
+        merchantName: 'CLI shop',
+        signatureAlgorithm: 'sha256',
+      });
+    } finally {
+      await outcome.simulator.stop();
+    }
+  });
+
+  it('prints usage for --help and refuses bad arguments', async () => {
+    await expect(startSimulatorFromCli(['--help'], {})).resolves.toMatchObject({
+      exitCode: 0,
+      output: expect.stringContaining('Usage'),
+    });
+    await expect(startSimulatorFromCli(['--port', 'x'], {})).resolves.toMatchObject({
+      exitCode: 2,
+    });
+    await expect(startSimulatorFromCli(['--signature', 'md5'], {})).resolves.toMatchObject({
+      exitCode: 2,
+    });
+    await expect(startSimulatorFromCli(['--bogus'], {})).resolves.toMatchObject({ exitCode: 2 });
+  });
+});
