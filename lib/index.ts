@@ -49,3 +49,25 @@ export type * from './gateway/wire/common.types';
 export type * from './gateway/wire/person.types';
 export type * from './gateway/wire/requests.types';
 export type * from './gateway/wire/responses.types';
+
+export { PLACETOPAY_ENTITIES } from './payments/entities';
+export { PLACETOPAY_MIGRATIONS } from './payments/migrations';
+export { PlacetoPayPayment, type PaymentKind } from './payments/placetopay-payment.entity';
+export { PlacetoPayPaymentEvent } from './payments/placetopay-payment-event.entity';
+export {
+  ALL_PAYMENT_STATUSES,
+  PaymentStatus,
+  canTransition,
+  fromGatewayStatus,
+  isFinalStatus,
+  statusRank,
+} from './payments/payment-status';
+export { PaymentLifecycle, paymentSnapshot } from './payments/payment-lifecycle';
+export type { ApplyOutcome, SessionObservation } from './payments/payment-observation';
+export { PlacetoPayPaymentRepository } from './payments/payment.repository';
+export { PlacetoPayService } from './payments/placetopay.service';
+export type { CreatePaymentInput, CreatePaymentResult } from './payments/create-payment-input';
+export { PlacetoPayPaymentNotFoundError } from './payments/errors/placetopay-payment-not-found.error';
+export { PlacetoPayDuplicatePaymentError } from './payments/errors/placetopay-duplicate-payment.error';
+export { PlacetoPayPaymentStateError } from './payments/errors/placetopay-payment-state.error';
+export type { PaymentSource, PlacetoPayEventType } from './events/placetopay-event-type';

@@ -1,13 +1,20 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import type {
   PlacetoPayForRootOptions,
+  PlacetoPayModuleExtras,
   PlacetoPayModuleAsyncOptions,
   PlacetoPayModuleOptions,
   PlacetoPayOptionsFactory,
 } from './config/placetopay-options.interface';
 import { resolvePlacetoPayOptions } from './config/resolve-options';
 import { PlacetoPayClient } from './gateway/placetopay.client';
+import { PLACETOPAY_ENTITIES } from './payments/entities';
+import { PaymentLifecycle } from './payments/payment-lifecycle';
+import { PlacetoPayPaymentRepository } from './payments/payment.repository';
+import { PlacetoPayService } from './payments/placetopay.service';
+import { TransactionRunner } from './payments/transaction-runner';
 import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './placetopay.constants';
 
 const resolvedOptionsProvider: Provider = {
@@ -16,19 +23,25 @@ const resolvedOptionsProvider: Provider = {
   inject: [PLACETOPAY_MODULE_OPTIONS],
 };
 
-const EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS];
+const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS];
+const PAYMENT_PROVIDERS = [
+  TransactionRunner,
+  PlacetoPayPaymentRepository,
+  PaymentLifecycle,
+  PlacetoPayService,
+];
 
 /**
  * `forRoot()` reads everything from environment variables; `forRoot(options)` and
  * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
- * Module-shaping settings (`isGlobal`) are read only from the synchronous argument.
+ * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
  */
 @Module({})
 export class PlacetoPayModule {
   static forRoot(options: PlacetoPayForRootOptions = {}): DynamicModule {
-    const { isGlobal, ...moduleOptions } = options;
+    const { isGlobal, clientOnly, ...moduleOptions } = options;
     return this.assemble(
-      isGlobal,
+      { isGlobal, clientOnly },
       [],
       [{ provide: PLACETOPAY_MODULE_OPTIONS, useValue: moduleOptions }],
     );
@@ -36,24 +49,38 @@ export class PlacetoPayModule {
 
   static forRootAsync(options: PlacetoPayModuleAsyncOptions): DynamicModule {
     return this.assemble(
-      options.isGlobal,
+      { isGlobal: options.isGlobal, clientOnly: options.clientOnly },
       options.imports ?? [],
       this.createAsyncProviders(options),
     );
   }
 
+  /** Shapes the module from the synchronous extras only (never from async options). */
   private static assemble(
-    isGlobal: boolean | undefined,
+    extras: PlacetoPayModuleExtras,
     imports: NonNullable<DynamicModule['imports']>,
     optionProviders: Provider[],
   ): DynamicModule {
+    const payments = !extras.clientOnly;
     return {
       module: PlacetoPayModule,
-      global: isGlobal ?? false,
-      // A private axios instance: host interceptors on the global axios never see our bodies.
-      imports: [...imports, HttpModule.register({})],
-      providers: [...optionProviders, resolvedOptionsProvider, PlacetoPayClient],
-      exports: EXPORTS,
+      global: extras.isGlobal ?? false,
+      imports: [
+        ...imports,
+        // A private axios instance: host interceptors on the global axios never see our bodies.
+        HttpModule.register({}),
+        ...(payments ? [TypeOrmModule.forFeature(PLACETOPAY_ENTITIES)] : []),
+      ],
+      providers: [
+        ...optionProviders,
+        resolvedOptionsProvider,
+        PlacetoPayClient,
+        ...(payments ? PAYMENT_PROVIDERS : []),
+      ],
+      exports: [
+        ...CLIENT_EXPORTS,
+        ...(payments ? [PlacetoPayService, PaymentLifecycle, PlacetoPayPaymentRepository] : []),
+      ],
     };
   }
 

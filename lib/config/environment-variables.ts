@@ -1,7 +1,7 @@
 import type { PlacetoPayModuleOptions } from './placetopay-options.interface';
 
 type OptionName = keyof PlacetoPayModuleOptions;
-type Kind = 'string' | 'secret' | 'integer';
+type Kind = 'string' | 'secret' | 'integer' | 'boolean';
 
 interface EnvironmentVariable {
   option: OptionName;
@@ -21,7 +21,21 @@ export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = 
   { option: 'locale', variable: 'PLACETOPAY_LOCALE', kind: 'string' },
   { option: 'authAlgorithm', variable: 'PLACETOPAY_AUTH_ALGORITHM', kind: 'string' },
   { option: 'clockOffsetMs', variable: 'PLACETOPAY_CLOCK_OFFSET_MS', kind: 'integer' },
+  {
+    option: 'allowDuplicateReferences',
+    variable: 'PLACETOPAY_ALLOW_DUPLICATE_REFERENCES',
+    kind: 'boolean',
+  },
 ];
+
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
 
 export function variableFor(option: string): string | undefined {
   return PLACETOPAY_ENVIRONMENT_VARIABLES.find((entry) => entry.option === option)?.variable;
@@ -38,7 +52,10 @@ export function readOptionsFromEnvironment(
   for (const { option, variable, kind } of PLACETOPAY_ENVIRONMENT_VARIABLES) {
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') continue;
-    options[option] = kind === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
+    if (kind === 'integer' && /^-?\d+$/.test(raw)) options[option] = Number(raw);
+    else if (kind === 'boolean' && raw.toLowerCase() in BOOLEANS)
+      options[option] = BOOLEANS[raw.toLowerCase()];
+    else options[option] = raw;
   }
   return options as PlacetoPayModuleOptions;
 }

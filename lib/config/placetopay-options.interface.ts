@@ -33,6 +33,11 @@ export interface PlacetoPayModuleOptions {
   authAlgorithm?: PlacetoPayHashAlgorithm;
   /** Milliseconds added to the local clock when building the auth seed. `PLACETOPAY_CLOCK_OFFSET_MS`. */
   clockOffsetMs?: number;
+  /**
+   * Let `createPayment` take a reference that already has an approved or pending payment.
+   * `PLACETOPAY_ALLOW_DUPLICATE_REFERENCES`, default false.
+   */
+  allowDuplicateReferences?: boolean;
 }
 
 /** The validated configuration every provider of the module reads. */
@@ -47,12 +52,18 @@ export interface ResolvedPlacetoPayOptions {
   locale?: string;
   authAlgorithm: PlacetoPayHashAlgorithm;
   clockOffsetMs: number;
+  allowDuplicateReferences: boolean;
 }
 
 /** Module-level settings that must be known synchronously (they shape the module itself). */
 export interface PlacetoPayModuleExtras {
   /** Register the module globally. */
   isGlobal?: boolean;
+  /**
+   * Register only the gateway client: no entities, no PlacetoPayService, no TypeORM needed.
+   * Default false.
+   */
+  clientOnly?: boolean;
 }
 
 export type PlacetoPayForRootOptions = PlacetoPayModuleOptions & PlacetoPayModuleExtras;

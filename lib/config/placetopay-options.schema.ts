@@ -1,4 +1,5 @@
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -60,4 +61,7 @@ export class PlacetoPayOptionsSchema {
   @Min(-86_400_000, { message: 'must be between -86400000 and 86400000' })
   @Max(86_400_000, { message: 'must be between -86400000 and 86400000' })
   clockOffsetMs!: number;
+
+  @IsBoolean({ message: 'must be true or false' })
+  allowDuplicateReferences!: boolean;
 }

@@ -14,6 +14,7 @@ export const PLACETOPAY_DEFAULTS = {
   retryMaxDelayMs: 5_000,
   authAlgorithm: 'sha256',
   clockOffsetMs: 0,
+  allowDuplicateReferences: false,
 } as const satisfies Partial<ResolvedPlacetoPayOptions>;
 
 const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];

@@ -34,6 +34,7 @@ describe('configuration', () => {
       retryMaxDelayMs: 5000,
       authAlgorithm: 'sha256',
       clockOffsetMs: 0,
+      allowDuplicateReferences: false,
     });
   });
 
@@ -49,6 +50,7 @@ describe('configuration', () => {
         PLACETOPAY_CLOCK_OFFSET_MS: '-2000',
         PLACETOPAY_LOCALE: 'en_US',
         PLACETOPAY_AUTH_ALGORITHM: 'sha1',
+        PLACETOPAY_ALLOW_DUPLICATE_REFERENCES: 'TRUE',
       },
     );
     expect(resolved).toMatchObject({
@@ -59,6 +61,7 @@ describe('configuration', () => {
       clockOffsetMs: -2000,
       locale: 'en_US',
       authAlgorithm: 'sha1',
+      allowDuplicateReferences: true,
     });
   });
 
@@ -98,11 +101,13 @@ describe('configuration', () => {
           PLACETOPAY_QUERY_ATTEMPTS: '0',
           PLACETOPAY_LOCALE: 'spanish',
           PLACETOPAY_AUTH_ALGORITHM: 'md5',
+          PLACETOPAY_ALLOW_DUPLICATE_REFERENCES: 'sometimes',
         },
       ),
     );
     expect(error.problems.map((p) => p.variable).sort()).toEqual(
       [
+        'PLACETOPAY_ALLOW_DUPLICATE_REFERENCES',
         'PLACETOPAY_AUTH_ALGORITHM',
         'PLACETOPAY_BASE_URL',
         'PLACETOPAY_LOCALE',

@@ -31,6 +31,7 @@ describe('PlacetoPayClient on the wire', () => {
     moduleRef = await Test.createTestingModule({
       imports: [
         PlacetoPayModule.forRoot({
+          clientOnly: true,
           login: LOGIN,
           secretKey: SECRET_KEY,
           baseUrl: server.url,

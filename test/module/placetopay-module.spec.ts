@@ -53,7 +53,7 @@ describe('PlacetoPayModule', () => {
   }
 
   it('forRoot() reads the environment when the app starts', async () => {
-    const module = PlacetoPayModule.forRoot();
+    const module = PlacetoPayModule.forRoot({ clientOnly: true });
     // Set after forRoot() ran: variables loaded later (e.g. by ConfigModule) still count.
     process.env.PLACETOPAY_LOGIN = LOGIN;
     process.env.PLACETOPAY_SECRET_KEY = SECRET_KEY;
@@ -65,7 +65,12 @@ describe('PlacetoPayModule', () => {
 
   it('forRoot(options) takes explicit options', async () => {
     const moduleRef = await compile([
-      PlacetoPayModule.forRoot({ login: LOGIN, secretKey: SECRET_KEY, baseUrl: server.url }),
+      PlacetoPayModule.forRoot({
+        clientOnly: true,
+        login: LOGIN,
+        secretKey: SECRET_KEY,
+        baseUrl: server.url,
+      }),
     ]);
     await expectWorkingClient(moduleRef);
     expect(moduleRef.get<ResolvedPlacetoPayOptions>(PLACETOPAY_OPTIONS).timeoutMs).toBe(15000);
@@ -75,6 +80,7 @@ describe('PlacetoPayModule', () => {
   it('forRootAsync({ useFactory }) with ConfigService', async () => {
     const moduleRef = await compile([
       PlacetoPayModule.forRootAsync({
+        clientOnly: true,
         imports: [
           ConfigModule.forRoot({
             ignoreEnvFile: true,
@@ -106,12 +112,18 @@ describe('PlacetoPayModule', () => {
     @Module({ providers: [OptionsFactory], exports: [OptionsFactory] })
     class OptionsModule {}
 
-    const byClass = await compile([PlacetoPayModule.forRootAsync({ useClass: OptionsFactory })]);
+    const byClass = await compile([
+      PlacetoPayModule.forRootAsync({ clientOnly: true, useClass: OptionsFactory }),
+    ]);
     await expectWorkingClient(byClass);
     await byClass.close();
 
     const byExisting = await compile([
-      PlacetoPayModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory }),
+      PlacetoPayModule.forRootAsync({
+        clientOnly: true,
+        imports: [OptionsModule],
+        useExisting: OptionsFactory,
+      }),
     ]);
     await expectWorkingClient(byExisting);
     await byExisting.close();
@@ -127,6 +139,7 @@ describe('PlacetoPayModule', () => {
 
     const moduleRef = await compile([
       PlacetoPayModule.forRoot({
+        clientOnly: true,
         isGlobal: true,
         login: LOGIN,
         secretKey: SECRET_KEY,
@@ -138,7 +151,12 @@ describe('PlacetoPayModule', () => {
 
     await expect(
       compile([
-        PlacetoPayModule.forRoot({ login: LOGIN, secretKey: SECRET_KEY, baseUrl: server.url }),
+        PlacetoPayModule.forRoot({
+          clientOnly: true,
+          login: LOGIN,
+          secretKey: SECRET_KEY,
+          baseUrl: server.url,
+        }),
         ShopModule,
       ]),
     ).rejects.toThrow(/PlacetoPayClient/);
@@ -148,7 +166,9 @@ describe('PlacetoPayModule', () => {
   it('a bad configuration stops start-up with one error naming every bad setting', async () => {
     process.env.PLACETOPAY_SECRET_KEY = SECRET_KEY;
     process.env.PLACETOPAY_TIMEOUT_MS = 'ten seconds';
-    const attempt = compile([PlacetoPayModule.forRoot({ baseUrl: 'http://gateway.example.com' })]);
+    const attempt = compile([
+      PlacetoPayModule.forRoot({ clientOnly: true, baseUrl: 'http://gateway.example.com' }),
+    ]);
     await expect(attempt).rejects.toBeInstanceOf(PlacetoPayConfigError);
     const error = (await attempt.catch((e) => e)) as PlacetoPayConfigError;
     expect(error.problems.map((p) => p.variable)).toEqual([

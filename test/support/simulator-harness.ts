@@ -29,6 +29,7 @@ export async function startHarness(
   const builder = Test.createTestingModule({
     imports: [
       PlacetoPayModule.forRoot({
+        clientOnly: true,
         login: LOGIN,
         secretKey: SECRET_KEY,
         baseUrl: simulator.url,

@@ -29,6 +29,7 @@ describe('checkout', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         PlacetoPayModule.forRoot({
+          clientOnly: true, // the gateway client alone: no database needed
           login: 'test-login',
           secretKey: 'test-secret',
           baseUrl: simulator.url,

@@ -1,0 +1,5 @@
+import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
+import { PlacetoPayPayment } from './placetopay-payment.entity';
+
+/** Add to your DataSource's `entities`, or let `autoLoadEntities` pick them up. */
+export const PLACETOPAY_ENTITIES = [PlacetoPayPayment, PlacetoPayPaymentEvent];

@@ -1,0 +1,402 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { PaymentSource, PlacetoPayEventType } from '../events/placetopay-event-type';
+import type { ApplyOutcome, SessionObservation } from './payment-observation';
+import {
+  PaymentStatus,
+  canTransition,
+  fromGatewayStatus,
+  isFinalStatus,
+  statusRank,
+  statusesBefore,
+} from './payment-status';
+import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
+import { PlacetoPayPayment } from './placetopay-payment.entity';
+import { PlacetoPayPaymentRepository } from './payment.repository';
+import {
+  amountMismatch,
+  approvedTransactions,
+  lastDigitsOf,
+  paidMinor,
+  redactedSnapshot,
+  settlingTransaction,
+} from './session-facts';
+import { TransactionRunner } from './transaction-runner';
+
+/** A change to make to a payment, decided from its current row. */
+interface Mutation<R> {
+  changes: Partial<PlacetoPayPayment>;
+  events: Array<{ type: PlacetoPayEventType; details?: Record<string, unknown> }>;
+  source: PaymentSource;
+  result: R;
+}
+
+const MAX_RACES = 20;
+
+const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, PlacetoPayEventType>> = {
+  [PaymentStatus.PENDING]: 'payment.created',
+  [PaymentStatus.APPROVED_PARTIAL]: 'payment.partially_approved',
+  [PaymentStatus.APPROVED]: 'payment.approved',
+  [PaymentStatus.REJECTED]: 'payment.rejected',
+  [PaymentStatus.PARTIAL_EXPIRED]: 'payment.partial_expired',
+  [PaymentStatus.UNKNOWN]: 'payment.review_required',
+};
+
+export type NewPayment = Pick<
+  PlacetoPayPayment,
+  'reference' | 'description' | 'currency' | 'amountMinor'
+> &
+  Partial<
+    Pick<PlacetoPayPayment, 'kind' | 'allowPartial' | 'buyerEmail' | 'metadata' | 'expiresAt'>
+  >;
+
+/** The public, non-sensitive view of a payment that events carry. */
+export function paymentSnapshot(payment: PlacetoPayPayment): Record<string, unknown> {
+  return {
+    id: payment.id,
+    reference: payment.reference,
+    requestId: payment.requestId,
+    kind: payment.kind,
+    status: payment.status,
+    statusReason: payment.statusReason,
+    statusMessage: payment.statusMessage,
+    statusDate: payment.statusDate?.toISOString() ?? null,
+    currency: payment.currency,
+    amountMinor: payment.amountMinor,
+    paidMinor: payment.paidMinor,
+    refunded: payment.refunded,
+    refundedMinor: payment.refundedMinor,
+    needsReview: payment.needsReview,
+    reviewReason: payment.reviewReason,
+    internalReference: payment.internalReference,
+    authorization: payment.authorization,
+    paymentMethod: payment.paymentMethod,
+    franchise: payment.franchise,
+    lastDigits: payment.lastDigits,
+    metadata: payment.metadata,
+    createdAt: payment.createdAt.toISOString(),
+  };
+}
+
+/**
+ * The single door through which a payment changes. Each change is one short transaction: read the
+ * row, decide with the pure status rules, then a compare-and-set UPDATE guarded by the row's
+ * version and by the statuses the target may be reached from. Only the caller whose UPDATE
+ * affected the row writes the history/outbox rows, in the same transaction; a caller that lost
+ * the race decides again on the fresh row.
+ */
+@Injectable()
+export class PaymentLifecycle {
+  private readonly logger = new Logger('PlacetoPayLifecycle');
+
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly repository: PlacetoPayPaymentRepository,
+  ) {}
+
+  /** Stores a new payment in CREATING, before the gateway is called. */
+  async open(draft: NewPayment): Promise<PlacetoPayPayment> {
+    const now = new Date();
+    const payment = this.repository.payments.create({
+      kind: 'payment',
+      allowPartial: false,
+      buyerEmail: null,
+      metadata: null,
+      expiresAt: null,
+      ...draft,
+      id: randomUUID(),
+      requestId: null,
+      processUrl: null,
+      paidMinor: 0,
+      status: PaymentStatus.CREATING,
+      statusReason: null,
+      statusMessage: null,
+      statusDate: now,
+      refunded: false,
+      refundedMinor: 0,
+      needsReview: false,
+      checkAttempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    await this.repository.payments.insert(payment as QueryDeepPartialEntity<PlacetoPayPayment>);
+    return payment;
+  }
+
+  /** The session exists: CREATING → PENDING with its requestId (`payment.created`). */
+  recordCreated(
+    paymentId: string,
+    session: { requestId: number; processUrl: string },
+    nextCheckAt: Date | null,
+  ) {
+    return this.mutate(paymentId, (current) =>
+      this.transitionTo(current, PaymentStatus.PENDING, 'create', {
+        requestId: session.requestId,
+        processUrl: session.processUrl,
+        statusReason: 'PC',
+        statusMessage: null,
+        nextCheckAt,
+      }),
+    );
+  }
+
+  /** PlacetoPay refused the session for certain, or it was never sent: FAILED. */
+  recordCreationFailed(paymentId: string, reason: string, message: string) {
+    return this.mutate(paymentId, (current) =>
+      this.transitionTo(current, PaymentStatus.FAILED, 'create', {
+        statusReason: reason.slice(0, 64),
+        statusMessage: message.slice(0, 255),
+      }),
+    );
+  }
+
+  /** The session may or may not exist: UNKNOWN, flagged for review. */
+  recordCreationUnknown(paymentId: string, message: string) {
+    return this.mutate(paymentId, (current) =>
+      this.transitionTo(current, PaymentStatus.UNKNOWN, 'create', {
+        statusReason: 'unknown',
+        statusMessage: message.slice(0, 255),
+        needsReview: true,
+        reviewReason: 'session creation outcome unknown: check PlacetoPay before charging again',
+      }),
+    );
+  }
+
+  /** Applies a queried session. The only way a gateway status reaches a payment. */
+  async apply(observation: SessionObservation): Promise<ApplyOutcome> {
+    const found = await this.repository.findByRequestId(observation.session.requestId);
+    if (!found) return { kind: 'unknown_payment' };
+    const outcome = await this.mutate<ApplyOutcome>(found.id, (current) =>
+      this.decide(current, observation),
+    );
+    return (
+      outcome ?? { kind: 'unchanged', status: (await this.repository.findById(found.id))!.status }
+    );
+  }
+
+  /** A refund we made through the transaction endpoint. */
+  recordRefund(paymentId: string, refundedMinor: number) {
+    return this.mutate(paymentId, (current) => {
+      if (current.status !== PaymentStatus.APPROVED) return null;
+      const total = Math.min(current.amountMinor, current.refundedMinor + refundedMinor);
+      return {
+        changes: { refunded: true, refundedMinor: total },
+        events: [
+          { type: 'payment.refunded', details: { refundedMinor, totalRefundedMinor: total } },
+        ],
+        source: 'manual',
+        result: true,
+      };
+    });
+  }
+
+  private decide(
+    current: PlacetoPayPayment,
+    observation: SessionObservation,
+  ): Mutation<ApplyOutcome> | null {
+    const { session, source } = observation;
+    const to = fromGatewayStatus(session.status.status);
+    const observedAt = parseDate(session.status.date);
+    const snapshot = redactedSnapshot(session);
+    const moneyStatus =
+      to === PaymentStatus.APPROVED ||
+      to === PaymentStatus.APPROVED_PARTIAL ||
+      to === PaymentStatus.PARTIAL_EXPIRED;
+    const mismatch = moneyStatus ? amountMismatch(session, current) : null;
+
+    if (mismatch) {
+      if (current.needsReview && current.reviewReason === mismatch.slice(0, 255)) return null;
+      this.logger.warn(
+        `payment ${current.id} (requestId ${current.requestId}) needs review: ${mismatch}`,
+      );
+      return {
+        changes: {
+          needsReview: true,
+          reviewReason: mismatch.slice(0, 255),
+          gatewaySnapshot: snapshot,
+        },
+        events: [{ type: 'payment.review_required', details: { reason: mismatch } }],
+        source,
+        result: { kind: 'review', reason: mismatch },
+      };
+    }
+
+    const tx = settlingTransaction(session);
+    const facts: Partial<PlacetoPayPayment> = {
+      statusReason:
+        session.status.reason === null ? null : String(session.status.reason).slice(0, 64),
+      statusMessage: session.status.message?.slice(0, 255) ?? null,
+      statusDate: observedAt ?? new Date(),
+      gatewaySnapshot: snapshot,
+      paidMinor: paidMinor(session, current.currency) ?? current.paidMinor,
+      ...(tx
+        ? {
+            internalReference: tx.internalReference,
+            authorization: tx.authorization?.slice(0, 64) ?? null,
+            paymentMethod: tx.paymentMethod?.slice(0, 64) ?? null,
+            franchise: tx.franchise?.slice(0, 32) ?? null,
+            lastDigits: lastDigitsOf(tx),
+          }
+        : {}),
+    };
+    const refundedNow =
+      to === PaymentStatus.APPROVED && approvedTransactions(session).some((t) => t.refunded);
+
+    const staleForNonFinal =
+      !isFinalStatus(to) &&
+      observedAt !== null &&
+      current.statusDate !== null &&
+      observedAt < current.statusDate;
+    if (canTransition(current.status, to) && !staleForNonFinal) {
+      const mutation = this.transitionTo(current, to, source, facts) as Mutation<ApplyOutcome>;
+      if (refundedNow && !current.refunded) {
+        mutation.changes.refunded = true;
+        mutation.events.push({ type: 'payment.refunded', details: { detectedBy: source } });
+      }
+      return mutation;
+    }
+    if (current.status === PaymentStatus.APPROVED && refundedNow && !current.refunded) {
+      return {
+        changes: { refunded: true, gatewaySnapshot: snapshot },
+        events: [{ type: 'payment.refunded', details: { detectedBy: source } }],
+        source,
+        result: { kind: 'unchanged', status: current.status },
+      };
+    }
+    if (
+      current.status === to &&
+      !isFinalStatus(to) &&
+      observedAt &&
+      (!current.statusDate || observedAt > current.statusDate)
+    ) {
+      return { changes: facts, events: [], source, result: { kind: 'unchanged', status: to } };
+    }
+    return null;
+  }
+
+  private transitionTo(
+    current: PlacetoPayPayment,
+    to: PaymentStatus,
+    source: PaymentSource,
+    changes: Partial<PlacetoPayPayment>,
+  ): Mutation<ApplyOutcome> | null {
+    if (!canTransition(current.status, to)) return null;
+    const fromCreation = statusRank(current.status) < statusRank(PaymentStatus.PENDING);
+    const type =
+      to === PaymentStatus.PENDING && !fromCreation
+        ? 'payment.status_changed'
+        : (EVENT_FOR_STATUS[to] ?? 'payment.status_changed');
+    const events: Mutation<ApplyOutcome>['events'] = [{ type }];
+    if (to === PaymentStatus.UNKNOWN || to === PaymentStatus.FAILED) {
+      // UNKNOWN and FAILED are transitions too: listeners of status_changed hear them.
+      if (type !== 'payment.status_changed') events.push({ type: 'payment.status_changed' });
+    }
+    return {
+      changes: { ...changes, status: to },
+      events,
+      source,
+      result: { kind: 'transitioned', from: current.status, to },
+    };
+  }
+
+  /**
+   * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. Loses
+   * gracefully to concurrent writers: decides again on the new row.
+   */
+  private async mutate<R>(
+    paymentId: string,
+    decide: (current: PlacetoPayPayment) => Mutation<R> | null,
+  ): Promise<R | undefined> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const attempt = await this.transactions.run(async (manager) => {
+        const current = await manager.findOneBy(PlacetoPayPayment, { id: paymentId });
+        if (!current) throw new Error(`payment ${paymentId} does not exist`);
+        const mutation = decide(current);
+        if (!mutation) return { done: true as const, result: undefined };
+        const won = await this.compareAndSet(manager, current, mutation.changes);
+        if (!won) return { done: false as const };
+        const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
+        await this.writeEvents(manager, current, updated, mutation);
+        return { done: true as const, result: mutation.result };
+      });
+      if (attempt.done) return attempt.result;
+    }
+    throw new Error(
+      `payment ${paymentId}: too many concurrent changes, gave up after ${MAX_RACES} races`,
+    );
+  }
+
+  private async compareAndSet(
+    manager: EntityManager,
+    current: PlacetoPayPayment,
+    changes: Partial<PlacetoPayPayment>,
+  ): Promise<boolean> {
+    const escape = (name: string) => manager.connection.driver.escape(name);
+    const query = manager
+      .createQueryBuilder()
+      .update(PlacetoPayPayment)
+      .set({
+        ...(changes as QueryDeepPartialEntity<PlacetoPayPayment>),
+        updatedAt: new Date(),
+        version: () => `${escape('version')} + 1`,
+      })
+      .where(`${escape('id')} = :id`, { id: current.id })
+      .andWhere(`${escape('version')} = :version`, { version: current.version });
+    const to = changes.status;
+    if (to !== undefined && to !== current.status) {
+      // Final statuses are absorbing whatever the version says.
+      query.andWhere(`${escape('status')} IN (:...from)`, { from: statusesBefore(to) });
+    }
+    const result = await query.execute();
+    return result.affected === 1;
+  }
+
+  private async writeEvents<R>(
+    manager: EntityManager,
+    before: PlacetoPayPayment,
+    after: PlacetoPayPayment,
+    mutation: Mutation<R>,
+  ): Promise<void> {
+    if (mutation.events.length === 0) return;
+    const escape = (name: string) => manager.connection.driver.escape(name);
+    const last = await manager
+      .createQueryBuilder(PlacetoPayPaymentEvent, 'e')
+      .select(`MAX(e.${escape('sequence')})`, 'max')
+      .where(`e.${escape('paymentId')} = :id`, { id: after.id })
+      .getRawOne<{ max: number | string | null }>();
+    let sequence = Number(last?.max ?? 0);
+    const now = new Date();
+    const snapshot = paymentSnapshot(after);
+    const rows = mutation.events.map(({ type, details }) =>
+      manager.create(PlacetoPayPaymentEvent, {
+        id: randomUUID(),
+        paymentId: after.id,
+        sequence: ++sequence,
+        type,
+        fromStatus: before.status,
+        toStatus: after.status,
+        source: mutation.source,
+        payload: {
+          payment: snapshot,
+          previousStatus: before.status,
+          ...(details ? { details } : {}),
+        },
+        createdAt: now,
+        publishedAt: null,
+      }),
+    );
+    await manager.insert(
+      PlacetoPayPaymentEvent,
+      rows as QueryDeepPartialEntity<PlacetoPayPaymentEvent>[],
+    );
+  }
+}
+
+function parseDate(value: string | null): Date | null {
+  if (!value) return null;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : new Date(time);
+}

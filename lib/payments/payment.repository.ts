@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { PaymentStatus } from './payment-status';
+import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
+import { PlacetoPayPayment } from './placetopay-payment.entity';
+
+/** Statuses that block a new payment for the same reference. */
+export const BLOCKING_STATUSES = [
+  PaymentStatus.CREATING,
+  PaymentStatus.UNKNOWN,
+  PaymentStatus.PENDING,
+  PaymentStatus.APPROVED_PARTIAL,
+  PaymentStatus.APPROVED,
+];
+
+/** Reads of stored payments. Every write goes through PaymentLifecycle. */
+@Injectable()
+export class PlacetoPayPaymentRepository {
+  constructor(
+    @InjectRepository(PlacetoPayPayment) readonly payments: Repository<PlacetoPayPayment>,
+    @InjectRepository(PlacetoPayPaymentEvent) readonly events: Repository<PlacetoPayPaymentEvent>,
+  ) {}
+
+  findById(id: string): Promise<PlacetoPayPayment | null> {
+    return this.payments.findOneBy({ id });
+  }
+
+  findByRequestId(requestId: number): Promise<PlacetoPayPayment | null> {
+    return this.payments.findOneBy({ requestId });
+  }
+
+  /** Every payment of a reference, newest first. */
+  listByReference(reference: string): Promise<PlacetoPayPayment[]> {
+    return this.payments.find({ where: { reference }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  findBlocking(reference: string): Promise<PlacetoPayPayment | null> {
+    return this.payments.findOne({
+      where: { reference, status: In(BLOCKING_STATUSES) },
+      order: { createdAt: 'DESC' },
+    });
+  }
+
+  /** A payment's history, oldest first. */
+  history(paymentId: string): Promise<PlacetoPayPaymentEvent[]> {
+    return this.events.find({ where: { paymentId }, order: { sequence: 'ASC' } });
+  }
+}

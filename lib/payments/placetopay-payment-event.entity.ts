@@ -1,0 +1,49 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { epochMillis } from './column-transformers';
+import { PlacetoPayPayment } from './placetopay-payment.entity';
+
+/** A payment's history and its outbox: one row per change, written in the same transaction. */
+@Entity('placetopay_payment_events')
+@Index('UQ_placetopay_payment_events_sequence', ['paymentId', 'sequence'], { unique: true })
+@Index('IDX_placetopay_payment_events_published', ['publishedAt'])
+export class PlacetoPayPaymentEvent {
+  /** Stable event id: listeners dedupe on it. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  paymentId!: string;
+
+  @ManyToOne(() => PlacetoPayPayment, { createForeignKeyConstraints: true })
+  @JoinColumn({
+    name: 'paymentId',
+    foreignKeyConstraintName: 'FK_placetopay_payment_events_payment',
+  })
+  payment?: PlacetoPayPayment;
+
+  /** The payment's version after the change: orders the events of one payment. */
+  @Column({ type: 'int' })
+  sequence!: number;
+
+  @Column({ type: 'varchar', length: 48 })
+  type!: string;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  fromStatus!: string | null;
+
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  toStatus!: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  source!: string;
+
+  @Column({ type: 'simple-json' })
+  payload!: Record<string, unknown>;
+
+  @Column({ type: 'bigint', transformer: epochMillis })
+  createdAt!: Date;
+
+  /** When the event was handed to its listeners' deliveries; null while in the outbox. */
+  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  publishedAt!: Date | null;
+}

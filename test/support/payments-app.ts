@@ -1,0 +1,138 @@
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Test, type TestingModule } from '@nestjs/testing';
+import {
+  PLACETOPAY_ENTITIES,
+  PLACETOPAY_MIGRATIONS,
+  PaymentLifecycle,
+  PaymentStatus,
+  PlacetoPayModule,
+  PlacetoPayPayment,
+  PlacetoPayPaymentRepository,
+  PlacetoPayService,
+  type PlacetoPayModuleOptions,
+  type RedirectInformation,
+} from 'nestjs-placetopay';
+import { DataSource } from 'typeorm';
+import type { Engine, TestDatabase } from './databases';
+import { LOGIN, SECRET_KEY } from './fixtures';
+import type { LogCapture } from './log-capture';
+
+export interface PaymentsApp {
+  moduleRef: TestingModule;
+  lifecycle: PaymentLifecycle;
+  service: PlacetoPayService;
+  repository: PlacetoPayPaymentRepository;
+  dataSource: DataSource;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** A Nest app with TypeORM on a fresh database of `engine`, migrated, and the full module. */
+export async function startPaymentsApp(
+  engine: Engine,
+  options: PlacetoPayModuleOptions = {},
+  logs?: LogCapture,
+): Promise<PaymentsApp> {
+  const database = await engine.create();
+  const builder = Test.createTestingModule({
+    imports: [
+      TypeOrmModule.forRoot({
+        ...database.options,
+        entities: PLACETOPAY_ENTITIES,
+        migrations: PLACETOPAY_MIGRATIONS,
+        migrationsRun: true,
+        logging: false,
+      }),
+      PlacetoPayModule.forRoot({
+        login: LOGIN,
+        secretKey: SECRET_KEY,
+        baseUrl: 'https://checkout-test.placetopay.com',
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 5,
+        ...options,
+      }),
+    ],
+  });
+  if (logs) builder.setLogger(logs);
+  const moduleRef = await builder.compile();
+  await moduleRef.init();
+  return {
+    moduleRef,
+    lifecycle: moduleRef.get(PaymentLifecycle),
+    service: moduleRef.get(PlacetoPayService),
+    repository: moduleRef.get(PlacetoPayPaymentRepository),
+    dataSource: moduleRef.get(DataSource),
+    database,
+    async close() {
+      await moduleRef.close();
+      await database.drop();
+    },
+  };
+}
+
+let nextRequestId = 10_000;
+
+/** A payment in `status` with a requestId, as if it had got there through the lifecycle. */
+export async function seedPayment(
+  app: PaymentsApp,
+  status: PaymentStatus,
+  overrides: Partial<PlacetoPayPayment> = {},
+): Promise<PlacetoPayPayment> {
+  const payment = await app.lifecycle.open({
+    reference: `REF-${nextRequestId}`,
+    description: 'Seeded',
+    currency: 'COP',
+    amountMinor: 12_500_000,
+  });
+  const changes: Partial<PlacetoPayPayment> = {
+    status,
+    requestId: status === PaymentStatus.CREATING ? null : nextRequestId++,
+    statusDate: new Date('2024-01-01T00:00:00Z'),
+    ...overrides,
+  };
+  await app.repository.payments.update({ id: payment.id }, changes as never);
+  return (await app.repository.findById(payment.id))!;
+}
+
+export interface ObservedSessionOptions {
+  currency?: string;
+  total?: number;
+  paid?: number;
+  date?: string;
+  refunded?: boolean;
+}
+
+/** What a session query would answer for a payment of 125000 COP. */
+export function observedSession(requestId: number, status: string, options: ObservedSessionOptions = {}): RedirectInformation {
+  const currency = options.currency ?? 'COP';
+  const total = options.total ?? 125_000;
+  const date = options.date ?? new Date().toISOString();
+  const paid = options.paid ?? (status === 'APPROVED' ? total : status === 'APPROVED_PARTIAL' || status === 'PARTIAL_EXPIRED' ? total / 2 : 0);
+  const transaction = (txStatus: string, amount: number) => ({
+    status: { status: txStatus, reason: '00', message: txStatus, date },
+    internalReference: 900_000 + requestId,
+    reference: 'REF',
+    paymentMethod: 'visa',
+    paymentMethodName: 'Visa',
+    issuerName: 'BANK',
+    amount: { from: { currency, total: amount }, to: { currency, total: amount }, factor: 1 },
+    authorization: '123456',
+    receipt: '1',
+    franchise: 'CR_VS',
+    refunded: options.refunded ?? false,
+    processorFields: [{ keyword: 'lastDigits', value: '1111' }],
+  });
+  return {
+    requestId,
+    status: { status, reason: status === 'APPROVED' ? '00' : 'PT', message: status, date },
+    request: { payment: { reference: 'REF', description: 'd', amount: { currency, total } } },
+    payment:
+      paid > 0
+        ? [transaction('APPROVED', paid)]
+        : status === 'REJECTED'
+          ? [transaction('REJECTED', total)]
+          : [],
+    subscription: null,
+    autopay: null,
+  };
+}
