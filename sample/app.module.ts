@@ -1,11 +1,34 @@
 import { Module } from '@nestjs/common';
-import { PlacetoPayModule } from 'nestjs-placetopay';
-import { OrdersStore } from './orders.store';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayModule } from 'nestjs-placetopay';
+import { CreateShopOrders1764230500000 } from './create-shop-orders.migration';
+import { ShopOrder } from './shop-order.entity';
 import { ShopController } from './shop.controller';
 
 @Module({
-  imports: [PlacetoPayModule.forRoot()],
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        type: 'better-sqlite3',
+        database: config.get<string>('SAMPLE_DATABASE', '.tmp/sample-shop.sqlite'),
+        entities: [...PLACETOPAY_ENTITIES, ShopOrder],
+        migrations: [...PLACETOPAY_MIGRATIONS, CreateShopOrders1764230500000],
+        migrationsRun: true,
+      }),
+    }),
+    TypeOrmModule.forFeature([ShopOrder]),
+    PlacetoPayModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        login: config.get('PLACETOPAY_LOGIN'),
+        secretKey: config.get('PLACETOPAY_SECRET_KEY'),
+        baseUrl: config.get('PLACETOPAY_BASE_URL'),
+      }),
+    }),
+  ],
   controllers: [ShopController],
-  providers: [OrdersStore],
 })
 export class AppModule {}

@@ -1,4 +1,5 @@
 import { Logger, type INestApplication } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { AppModule } from './app.module';
@@ -31,6 +32,7 @@ export async function bootstrapSample(
     process.env.PLACETOPAY_LOGIN = SAMPLE_SITE.login;
     process.env.PLACETOPAY_SECRET_KEY = SAMPLE_SITE.secretKey;
   }
+  mkdirSync('.tmp', { recursive: true });
   const app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
   await app.listen(port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', 'localhost');

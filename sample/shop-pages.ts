@@ -1,4 +1,5 @@
-import type { Order } from './orders.store';
+import type { PlacetoPayPayment } from 'nestjs-placetopay';
+import type { ShopOrder } from './shop-order.entity';
 import type { Product } from './shop-catalog';
 
 function escape(value: unknown): string {
@@ -11,7 +12,7 @@ function layout(title: string, body: string): string {
 button{padding:.3rem .8rem}[data-status]{font-weight:700}</style></head><body>${body}</body></html>`;
 }
 
-export function catalogPage(products: readonly Product[], orders: Order[]): string {
+export function catalogPage(products: readonly Product[], orders: ShopOrder[]): string {
   const items = products
     .map(
       (
@@ -22,7 +23,7 @@ export function catalogPage(products: readonly Product[], orders: Order[]): stri
     )
     .join('');
   const history = orders.length
-    ? `<h2>Your orders</h2><ul>${orders.map((o) => `<li><a href="/orders/${escape(o.id)}">${escape(o.id)}</a> ${escape(o.product.name)}: <span data-status>${escape(o.status)}</span></li>`).join('')}</ul>`
+    ? `<h2>Your orders</h2><ul>${orders.map((o) => `<li><a href="/orders/${escape(o.id)}">${escape(o.id)}</a> ${escape(o.productName)}: ${escape(o.status)}</li>`).join('')}</ul>`
     : '';
   return layout(
     'Sample coffee shop',
@@ -30,12 +31,13 @@ export function catalogPage(products: readonly Product[], orders: Order[]): stri
   );
 }
 
-export function orderPage(order: Order): string {
+export function orderPage(order: ShopOrder, payment: PlacetoPayPayment | null): string {
   return layout(
     `Order ${order.id}`,
     `<h1>Order ${escape(order.id)}</h1>
-     <p>${escape(order.product.name)}: ${escape(order.product.price.toLocaleString('en-US'))} ${escape(order.product.currency)}</p>
-     <p>Payment status: <span data-status>${escape(order.status)}</span></p>
+     <p>${escape(order.productName)}: ${escape(order.price.toLocaleString('en-US'))} ${escape(order.currency)}</p>
+     <p>Order status: <span data-order-status>${escape(order.status)}</span></p>
+     <p>Payment status: <span data-status>${escape(payment?.status ?? 'NONE')}</span></p>
      <p><a href="/">Back to the shop</a></p>`,
   );
 }

@@ -1,23 +1,27 @@
-import { Body, Controller, Get, Header, HttpCode, Ip, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, Ip, Param, Post, Req, Res } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { PlacetoPayClient, PlacetoPayError } from 'nestjs-placetopay';
-import { OrdersStore } from './orders.store';
+import { PlacetoPayError, PlacetoPayService, type PlacetoPayPayment } from 'nestjs-placetopay';
+import { randomBytes } from 'node:crypto';
+import type { Repository } from 'typeorm';
 import { CATALOG } from './shop-catalog';
+import { ShopOrder } from './shop-order.entity';
 import { catalogPage, errorPage, orderPage } from './shop-pages';
 
 @Controller()
 export class ShopController {
   constructor(
-    private readonly placetopay: PlacetoPayClient,
-    private readonly orders: OrdersStore,
+    private readonly payments: PlacetoPayService,
+    @InjectRepository(ShopOrder) private readonly orders: Repository<ShopOrder>,
   ) {}
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  catalog(): string {
-    return catalogPage(CATALOG, this.orders.all());
+  async catalog(): Promise<string> {
+    return catalogPage(CATALOG, await this.orders.find({ order: { id: 'ASC' } }));
   }
 
+  /** The Pay button: store the order, create the payment, send the buyer to PlacetoPay. */
   @Post('checkout')
   async checkout(
     @Body('sku') sku: string,
@@ -30,27 +34,31 @@ export class ShopController {
       res.status(400).type('html').send(errorPage('Unknown product'));
       return;
     }
-    const order = this.orders.create(product);
-    const origin = `${req.protocol}://${req.get('host')}`;
+    const order = await this.orders.save(
+      this.orders.create({
+        id: randomBytes(4).toString('hex').toUpperCase(),
+        sku: product.sku,
+        productName: product.name,
+        price: product.price,
+        currency: product.currency,
+        status: 'AWAITING_PAYMENT',
+        requestId: null,
+      }),
+    );
     try {
-      const session = await this.placetopay.createSession({
-        payment: {
-          reference: order.id,
-          description: product.name,
-          amount: { currency: product.currency, total: product.price },
-        },
-        returnUrl: `${origin}/orders/${order.id}/return`,
+      const { requestId, processUrl } = await this.payments.createPayment({
+        reference: order.id,
+        description: product.name,
+        amount: { currency: product.currency, total: product.price },
+        returnUrl: `${req.protocol}://${req.get('host')}/orders/${order.id}/return`,
         ipAddress: ip.replace(/^::ffff:/, ''),
         userAgent: req.get('user-agent')?.slice(0, 255) || 'unknown',
+        metadata: { orderId: order.id },
       });
-      Object.assign(order, {
-        requestId: session.requestId,
-        processUrl: session.processUrl,
-        status: 'PENDING',
-      });
-      res.redirect(303, session.processUrl);
+      await this.orders.update({ id: order.id }, { requestId: String(requestId) });
+      res.redirect(303, processUrl);
     } catch (error) {
-      order.status = 'FAILED';
+      await this.orders.update({ id: order.id }, { status: 'PAYMENT_FAILED' });
       res
         .status(502)
         .type('html')
@@ -58,25 +66,30 @@ export class ShopController {
     }
   }
 
-  /** The buyer is back: never trust the URL, ask PlacetoPay. */
+  /** The buyer is back: never trust the URL, ask PlacetoPay (syncPayment) and show the outcome. */
   @Get('orders/:id/return')
-  @HttpCode(200)
   @Header('Content-Type', 'text/html; charset=utf-8')
   async returned(@Param('id') id: string): Promise<string> {
-    const order = this.orders.get(id);
+    const order = await this.orders.findOneBy({ id });
     if (!order?.requestId) return errorPage('Unknown order');
+    let payment: PlacetoPayPayment | null;
     try {
-      order.status = (await this.placetopay.getSession(order.requestId)).status.status;
+      payment = await this.payments.syncPayment(Number(order.requestId));
     } catch {
-      // Unknown for now; the order keeps its last known status.
+      // PlacetoPay did not answer: show what is stored; the probe settles it later.
+      payment = await this.payments.findByRequestId(Number(order.requestId));
     }
-    return orderPage(order);
+    return orderPage(order, payment);
   }
 
   @Get('orders/:id')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  order(@Param('id') id: string): string {
-    const order = this.orders.get(id);
-    return order ? orderPage(order) : errorPage('Unknown order');
+  async order(@Param('id') id: string): Promise<string> {
+    const order = await this.orders.findOneBy({ id });
+    if (!order) return errorPage('Unknown order');
+    const payment = order.requestId
+      ? await this.payments.findByRequestId(Number(order.requestId))
+      : null;
+    return orderPage(order, payment);
   }
 }

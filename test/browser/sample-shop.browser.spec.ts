@@ -14,11 +14,13 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
 
   beforeAll(async () => {
     browser = await launchBrowser();
+    process.env.SAMPLE_DATABASE = ':memory:';
     sample = await bootstrapSample(0);
     sample.app.useLogger(logs);
   });
 
   afterAll(async () => {
+    delete process.env.SAMPLE_DATABASE;
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.text()).not.toContain(SAMPLE_SITE.secretKey);
     await sample?.close();
@@ -40,6 +42,18 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await page.getByRole('link', { name: 'Return to the merchant' }).click();
     await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
+  });
+
+  it('shows a rejected payment for a declining card once the buyer gives up', async () => {
+    await page.goto(sample.url);
+    await page.getByRole('button', { name: 'Buy Nariño coffee, 500 g' }).click();
+    await page.getByLabel('Card number').fill(TEST_CARDS.reject);
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
+    await expect(page.getByRole('heading').textContent()).resolves.toBe('Payment rejected');
+    await page.getByRole('link', { name: 'Try again' }).click();
+    await page.getByRole('button', { name: 'Cancel payment' }).click();
+    await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
+    await expect(page.locator('[data-status]').textContent()).resolves.toBe('REJECTED');
   });
 
   it('shows a rejected payment when the buyer cancels', async () => {

@@ -2,39 +2,46 @@ import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS } from 'nestjs-placetopay';
 import { DataSource } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
 
-describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))('migrations on %s', (_name, engine) => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
+describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
+  'migrations on %s',
+  (_name, engine) => {
+    let database: TestDatabase;
+    let dataSource: DataSource;
 
-  beforeAll(async () => {
-    database = await engine.create();
-    dataSource = new DataSource({ ...database.options, entities: PLACETOPAY_ENTITIES, migrations: PLACETOPAY_MIGRATIONS });
-    await dataSource.initialize();
-  });
+    beforeAll(async () => {
+      database = await engine.create();
+      dataSource = new DataSource({
+        ...database.options,
+        entities: PLACETOPAY_ENTITIES,
+        migrations: PLACETOPAY_MIGRATIONS,
+      });
+      await dataSource.initialize();
+    });
 
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await database?.drop();
-  });
+    afterAll(async () => {
+      await dataSource?.destroy();
+      await database?.drop();
+    });
 
-  it('creates the schema the entities describe: TypeORM sees no pending change', async () => {
-    const ran = await dataSource.runMigrations();
-    expect(ran.map((m) => m.name)).toEqual(['CreatePlacetoPayTables1764230400000']);
-    const pending = await dataSource.driver.createSchemaBuilder().log();
-    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
-    expect(await dataSource.showMigrations()).toBe(false);
-  });
+    it('creates the schema the entities describe: TypeORM sees no pending change', async () => {
+      const ran = await dataSource.runMigrations();
+      expect(ran.map((m) => m.name)).toEqual(['CreatePlacetoPayTables1764230400000']);
+      const pending = await dataSource.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+      expect(await dataSource.showMigrations()).toBe(false);
+    });
 
-  it('reverts cleanly and applies again', async () => {
-    await dataSource.undoLastMigration();
-    const runner = dataSource.createQueryRunner();
-    try {
-      expect(await runner.hasTable('placetopay_payments')).toBe(false);
-      expect(await runner.hasTable('placetopay_payment_events')).toBe(false);
-    } finally {
-      await runner.release();
-    }
-    await dataSource.runMigrations();
-    expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
-  });
-});
+    it('reverts cleanly and applies again', async () => {
+      await dataSource.undoLastMigration();
+      const runner = dataSource.createQueryRunner();
+      try {
+        expect(await runner.hasTable('placetopay_payments')).toBe(false);
+        expect(await runner.hasTable('placetopay_payment_events')).toBe(false);
+      } finally {
+        await runner.release();
+      }
+      await dataSource.runMigrations();
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+  },
+);

@@ -1,14 +1,34 @@
-import { ALL_PAYMENT_STATUSES, PaymentStatus, canTransition, fromGatewayStatus, isFinalStatus, statusRank } from 'nestjs-placetopay';
+import {
+  ALL_PAYMENT_STATUSES,
+  PaymentStatus,
+  canTransition,
+  fromGatewayStatus,
+  isFinalStatus,
+  statusRank,
+} from 'nestjs-placetopay';
 
-const { CREATING, FAILED, UNKNOWN, PENDING, APPROVED_PARTIAL, APPROVED, REJECTED, PARTIAL_EXPIRED } = PaymentStatus;
+const {
+  CREATING,
+  FAILED,
+  UNKNOWN,
+  PENDING,
+  APPROVED_PARTIAL,
+  APPROVED,
+  REJECTED,
+  PARTIAL_EXPIRED,
+} = PaymentStatus;
 
 describe('status rules', () => {
   it('knows the final statuses', () => {
-    expect(ALL_PAYMENT_STATUSES.filter(isFinalStatus).sort()).toEqual([APPROVED, FAILED, PARTIAL_EXPIRED, REJECTED].sort());
+    expect(ALL_PAYMENT_STATUSES.filter(isFinalStatus).sort()).toEqual(
+      [APPROVED, FAILED, PARTIAL_EXPIRED, REJECTED].sort(),
+    );
   });
 
   it('ranks creation below the session statuses and finals on top', () => {
-    expect([CREATING, UNKNOWN, PENDING, APPROVED_PARTIAL, APPROVED].map(statusRank)).toEqual([0, 1, 2, 3, 4]);
+    expect([CREATING, UNKNOWN, PENDING, APPROVED_PARTIAL, APPROVED].map(statusRank)).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
   });
 
   // The whole table: every (from, to) pair.
@@ -23,7 +43,9 @@ describe('status rules', () => {
     [FAILED]: [],
   };
   it.each(ALL_PAYMENT_STATUSES)('allows exactly the listed transitions from %s', (from) => {
-    expect(ALL_PAYMENT_STATUSES.filter((to) => canTransition(from, to)).sort()).toEqual([...allowed[from]].sort());
+    expect(ALL_PAYMENT_STATUSES.filter((to) => canTransition(from, to)).sort()).toEqual(
+      [...allowed[from]].sort(),
+    );
   });
 
   it('maps gateway statuses, keeping unknown ones non-final', () => {

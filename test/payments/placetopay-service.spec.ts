@@ -31,160 +31,245 @@ function input(overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput 
   };
 }
 
-describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))('PlacetoPayService on %s', (_name, engine: Engine) => {
-  let app: PaymentsApp;
-  let simulator: PlacetoPaySimulator;
-  const logs = captureLogs();
+describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
+  'PlacetoPayService on %s',
+  (_name, engine: Engine) => {
+    let app: PaymentsApp;
+    let simulator: PlacetoPaySimulator;
+    const logs = captureLogs();
 
-  async function boot(options: PlacetoPayModuleOptions = {}) {
-    await app?.close();
-    app = await startPaymentsApp(engine, { baseUrl: simulator.url, timeoutMs: 500, queryAttempts: 2, ...options }, logs);
-  }
+    async function boot(options: PlacetoPayModuleOptions = {}) {
+      await app?.close();
+      app = await startPaymentsApp(
+        engine,
+        { baseUrl: simulator.url, timeoutMs: 500, queryAttempts: 2, ...options },
+        logs,
+      );
+    }
 
-  beforeAll(async () => {
-    simulator = await new PlacetoPaySimulator({ sites: [{ login: LOGIN, secretKey: SECRET_KEY }], tickMs: 0 }).start();
-    await boot();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await simulator.stop();
-    expect(logs.text()).not.toContain(SECRET_KEY);
-  });
-  afterEach(() => simulator.faults.clear());
-
-  const count = () => app.repository.payments.count();
-
-  it('stores the payment, creates the session, and settles it on return', async () => {
-    const { payment, requestId, processUrl } = await app.service.createPayment(input());
-    expect(processUrl).toBe(simulator.session(requestId)!.processUrl);
-    expect(payment).toMatchObject({
-      status: 'PENDING',
-      requestId,
-      processUrl,
-      currency: 'COP',
-      amountMinor: 12_500_050,
-      buyerEmail: 'ana@example.com',
-      metadata: { orderId: counter },
-      needsReview: false,
+    beforeAll(async () => {
+      simulator = await new PlacetoPaySimulator({
+        sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+        tickMs: 0,
+      }).start();
+      await boot();
     });
-    expect(payment.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
-    expect(payment.nextCheckAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 60_000);
-    expect((await app.repository.history(payment.id)).map((e) => [e.type, e.fromStatus, e.toStatus, e.source])).toEqual([
-      ['payment.created', 'CREATING', 'PENDING', 'create'],
-    ]);
-
-    simulator.approve(requestId);
-    const settled = await app.service.syncPayment(requestId);
-    expect(settled).toMatchObject({ status: 'APPROVED', paidMinor: 12_500_050, lastDigits: '0081', paymentMethod: 'visa' });
-    expect((await app.repository.history(payment.id)).at(-1)).toMatchObject({ type: 'payment.approved', source: 'return' });
-    await expect(app.service.findByRequestId(requestId)).resolves.toMatchObject({ id: payment.id });
-    await expect(app.service.findByReference(payment.reference)).resolves.toMatchObject({ id: payment.id });
-  });
-
-  it('stores nothing for invalid input', async () => {
-    const before = await count();
-    await expect(app.service.createPayment(input({ amount: { currency: 'CLP', total: 10.5 } }))).rejects.toBeInstanceOf(PlacetoPayValidationError);
-    await expect(app.service.createPayment(input({ reference: '' }))).rejects.toBeInstanceOf(PlacetoPayValidationError);
-    await expect(app.service.createPayment(input({ metadata: { big: 'x'.repeat(5000) } }))).rejects.toBeInstanceOf(PlacetoPayValidationError);
-    expect(await count()).toBe(before);
-    expect(simulator.requestLog.filter((e) => e.httpStatus === 400)).toHaveLength(0);
-  });
-
-  it('ends FAILED on a definite refusal, and the error reaches the caller', async () => {
-    simulator.faults.inject('createSession', {
-      type: 'status',
-      status: 400,
-      body: JSON.stringify({ status: { status: 'FAILED', reason: 'request_not_valid', message: 'Site not allowed' } }),
+    afterAll(async () => {
+      await app?.close();
+      await simulator.stop();
+      expect(logs.text()).not.toContain(SECRET_KEY);
     });
-    const request = input();
-    await expect(app.service.createPayment(request)).rejects.toBeInstanceOf(PlacetoPayRequestRejectedError);
-    const [payment] = await app.service.listByReference(request.reference);
-    expect(payment).toMatchObject({ status: 'FAILED', statusReason: 'request_not_valid', statusMessage: 'Site not allowed', requestId: null });
-    // A failed attempt does not block a new one.
-    simulator.faults.clear();
-    await expect(app.service.createPayment({ ...request })).resolves.toMatchObject({ payment: { status: 'PENDING' } });
-    expect(await app.service.listByReference(request.reference)).toHaveLength(2);
-  });
+    afterEach(() => simulator.faults.clear());
 
-  it('ends FAILED with the auth code when PlacetoPay refuses the credentials', async () => {
-    await boot({ secretKey: 'wrong-secret' });
-    const request = input();
-    await expect(app.service.createPayment(request)).rejects.toBeInstanceOf(PlacetoPayAuthenticationError);
-    await expect(app.service.findByReference(request.reference)).resolves.toMatchObject({ status: 'FAILED', statusReason: 'auth_102' });
-    await boot();
-  });
+    const count = () => app.repository.payments.count();
 
-  it('ends UNKNOWN and flagged for review when the outcome is ambiguous', async () => {
-    simulator.faults.inject('createSession', { type: 'hang' }, { when: 'after' });
-    const request = input();
-    const error = await app.service.createPayment(request).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PlacetoPayUnavailableError);
-    expect(error).toMatchObject({ kind: 'timeout', mayHaveReachedGateway: true });
-    const payment = await app.service.findByReference(request.reference);
-    expect(payment).toMatchObject({ status: 'UNKNOWN', needsReview: true, requestId: null });
-    expect((await app.repository.history(payment!.id)).map((e) => e.type)).toEqual(['payment.review_required', 'payment.status_changed']);
-    // It still blocks the reference: the buyer may have a live session.
-    await expect(app.service.createPayment({ ...request })).rejects.toBeInstanceOf(PlacetoPayDuplicatePaymentError);
-  });
+    it('stores the payment, creates the session, and settles it on return', async () => {
+      const { payment, requestId, processUrl } = await app.service.createPayment(input());
+      expect(processUrl).toBe(simulator.session(requestId)!.processUrl);
+      expect(payment).toMatchObject({
+        status: 'PENDING',
+        requestId,
+        processUrl,
+        currency: 'COP',
+        amountMinor: 12_500_050,
+        buyerEmail: 'ana@example.com',
+        metadata: { orderId: counter },
+        needsReview: false,
+      });
+      expect(payment.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
+      expect(payment.nextCheckAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 60_000);
+      expect(
+        (await app.repository.history(payment.id)).map((e) => [
+          e.type,
+          e.fromStatus,
+          e.toStatus,
+          e.source,
+        ]),
+      ).toEqual([['payment.created', 'CREATING', 'PENDING', 'create']]);
 
-  it('ends FAILED (not sent) when PlacetoPay cannot be reached at all', async () => {
-    await boot({ baseUrl: 'http://127.0.0.1:1', queryAttempts: 1 });
-    const request = input();
-    await expect(app.service.createPayment(request)).rejects.toMatchObject({ mayHaveReachedGateway: false });
-    await expect(app.service.findByReference(request.reference)).resolves.toMatchObject({ status: 'FAILED', statusReason: 'not_sent' });
-    await boot();
-  });
+      simulator.approve(requestId);
+      const settled = await app.service.syncPayment(requestId);
+      expect(settled).toMatchObject({
+        status: 'APPROVED',
+        paidMinor: 12_500_050,
+        lastDigits: '0081',
+        paymentMethod: 'visa',
+      });
+      expect((await app.repository.history(payment.id)).at(-1)).toMatchObject({
+        type: 'payment.approved',
+        source: 'return',
+      });
+      await expect(app.service.findByRequestId(requestId)).resolves.toMatchObject({
+        id: payment.id,
+      });
+      await expect(app.service.findByReference(payment.reference)).resolves.toMatchObject({
+        id: payment.id,
+      });
+    });
 
-  it('refuses a second payment for a reference that is pending or approved, even concurrently', async () => {
-    const request = input();
-    const results = await Promise.allSettled([app.service.createPayment(request), app.service.createPayment({ ...request })]);
-    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(rejected.reason).toBeInstanceOf(PlacetoPayDuplicatePaymentError);
-    expect(await app.service.listByReference(request.reference)).toHaveLength(1);
-  });
+    it('stores nothing for invalid input', async () => {
+      const before = await count();
+      await expect(
+        app.service.createPayment(input({ amount: { currency: 'CLP', total: 10.5 } })),
+      ).rejects.toBeInstanceOf(PlacetoPayValidationError);
+      await expect(app.service.createPayment(input({ reference: '' }))).rejects.toBeInstanceOf(
+        PlacetoPayValidationError,
+      );
+      await expect(
+        app.service.createPayment(input({ metadata: { big: 'x'.repeat(5000) } })),
+      ).rejects.toBeInstanceOf(PlacetoPayValidationError);
+      expect(await count()).toBe(before);
+      expect(simulator.requestLog.filter((e) => e.httpStatus === 400)).toHaveLength(0);
+    });
 
-  it('allows duplicate references when configured', async () => {
-    await boot({ allowDuplicateReferences: true });
-    const request = input();
-    await app.service.createPayment(request);
-    await app.service.createPayment({ ...request });
-    expect(await app.service.listByReference(request.reference)).toHaveLength(2);
-    await boot();
-  });
+    it('ends FAILED on a definite refusal, and the error reaches the caller', async () => {
+      simulator.faults.inject('createSession', {
+        type: 'status',
+        status: 400,
+        body: JSON.stringify({
+          status: { status: 'FAILED', reason: 'request_not_valid', message: 'Site not allowed' },
+        }),
+      });
+      const request = input();
+      await expect(app.service.createPayment(request)).rejects.toBeInstanceOf(
+        PlacetoPayRequestRejectedError,
+      );
+      const [payment] = await app.service.listByReference(request.reference);
+      expect(payment).toMatchObject({
+        status: 'FAILED',
+        statusReason: 'request_not_valid',
+        statusMessage: 'Site not allowed',
+        requestId: null,
+      });
+      // A failed attempt does not block a new one.
+      simulator.faults.clear();
+      await expect(app.service.createPayment({ ...request })).resolves.toMatchObject({
+        payment: { status: 'PENDING' },
+      });
+      expect(await app.service.listByReference(request.reference)).toHaveLength(2);
+    });
 
-  it('cancels an open payment (REJECTED) and refuses to cancel a final one', async () => {
-    const { requestId } = await app.service.createPayment(input());
-    await expect(app.service.cancelPayment(requestId)).resolves.toMatchObject({ status: 'REJECTED', statusReason: 'MC' });
-    await expect(app.service.cancelPayment(requestId)).rejects.toBeInstanceOf(PlacetoPayPaymentStateError);
-  });
+    it('ends FAILED with the auth code when PlacetoPay refuses the credentials', async () => {
+      await boot({ secretKey: 'wrong-secret' });
+      const request = input();
+      await expect(app.service.createPayment(request)).rejects.toBeInstanceOf(
+        PlacetoPayAuthenticationError,
+      );
+      await expect(app.service.findByReference(request.reference)).resolves.toMatchObject({
+        status: 'FAILED',
+        statusReason: 'auth_102',
+      });
+      await boot();
+    });
 
-  it('refunds part, then the rest, of an approved payment', async () => {
-    const { requestId } = await app.service.createPayment(input({ amount: { currency: 'COP', total: 100000 } }));
-    await expect(app.service.refundPayment(requestId)).rejects.toBeInstanceOf(PlacetoPayPaymentStateError);
-    simulator.approve(requestId);
-    await app.service.syncPayment(requestId);
-    await expect(app.service.refundPayment(requestId, 100000.01)).rejects.toBeInstanceOf(PlacetoPayValidationError);
-    const partial = await app.service.refundPayment(requestId, 30000);
-    expect(partial).toMatchObject({ status: 'APPROVED', refunded: true, refundedMinor: 3_000_000 });
-    const full = await app.service.refundPayment(requestId);
-    expect(full).toMatchObject({ refundedMinor: 10_000_000 });
-    await expect(app.service.refundPayment(requestId)).rejects.toBeInstanceOf(PlacetoPayPaymentStateError);
-    const types = (await app.repository.history(full.id)).map((e) => e.type);
-    expect(types.filter((t) => t === 'payment.refunded')).toHaveLength(2);
-    expect(simulator.session(requestId)!.status).toMatchObject({ status: 'APPROVED' });
-  });
+    it('ends UNKNOWN and flagged for review when the outcome is ambiguous', async () => {
+      simulator.faults.inject('createSession', { type: 'hang' }, { when: 'after' });
+      const request = input();
+      const error = await app.service.createPayment(request).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PlacetoPayUnavailableError);
+      expect(error).toMatchObject({ kind: 'timeout', mayHaveReachedGateway: true });
+      const payment = await app.service.findByReference(request.reference);
+      expect(payment).toMatchObject({ status: 'UNKNOWN', needsReview: true, requestId: null });
+      expect((await app.repository.history(payment!.id)).map((e) => e.type)).toEqual([
+        'payment.review_required',
+        'payment.status_changed',
+      ]);
+      // It still blocks the reference: the buyer may have a live session.
+      await expect(app.service.createPayment({ ...request })).rejects.toBeInstanceOf(
+        PlacetoPayDuplicatePaymentError,
+      );
+    });
 
-  it('reports unknown requestIds as not found', async () => {
-    await expect(app.service.syncPayment(424242)).rejects.toBeInstanceOf(PlacetoPayPaymentNotFoundError);
-    await expect(app.service.findByRequestId(-1)).resolves.toBeNull();
-  });
+    it('ends FAILED (not sent) when PlacetoPay cannot be reached at all', async () => {
+      await boot({ baseUrl: 'http://127.0.0.1:1', queryAttempts: 1 });
+      const request = input();
+      await expect(app.service.createPayment(request)).rejects.toMatchObject({
+        mayHaveReachedGateway: false,
+      });
+      await expect(app.service.findByReference(request.reference)).resolves.toMatchObject({
+        status: 'FAILED',
+        statusReason: 'not_sent',
+      });
+      await boot();
+    });
 
-  it('applies a status the gateway reports after a decline: still pending', async () => {
-    const { requestId } = await app.service.createPayment(input());
-    simulator.decline(requestId);
-    await expect(app.service.syncPayment(requestId)).resolves.toMatchObject({ status: PaymentStatus.PENDING });
-    simulator.reject(requestId);
-    await expect(app.service.syncPayment(requestId, 'probe')).resolves.toMatchObject({ status: PaymentStatus.REJECTED });
-  });
-});
+    it('refuses a second payment for a reference that is pending or approved, even concurrently', async () => {
+      const request = input();
+      const results = await Promise.allSettled([
+        app.service.createPayment(request),
+        app.service.createPayment({ ...request }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(PlacetoPayDuplicatePaymentError);
+      expect(await app.service.listByReference(request.reference)).toHaveLength(1);
+    });
+
+    it('allows duplicate references when configured', async () => {
+      await boot({ allowDuplicateReferences: true });
+      const request = input();
+      await app.service.createPayment(request);
+      await app.service.createPayment({ ...request });
+      expect(await app.service.listByReference(request.reference)).toHaveLength(2);
+      await boot();
+    });
+
+    it('cancels an open payment (REJECTED) and refuses to cancel a final one', async () => {
+      const { requestId } = await app.service.createPayment(input());
+      await expect(app.service.cancelPayment(requestId)).resolves.toMatchObject({
+        status: 'REJECTED',
+        statusReason: 'MC',
+      });
+      await expect(app.service.cancelPayment(requestId)).rejects.toBeInstanceOf(
+        PlacetoPayPaymentStateError,
+      );
+    });
+
+    it('refunds part, then the rest, of an approved payment', async () => {
+      const { requestId } = await app.service.createPayment(
+        input({ amount: { currency: 'COP', total: 100000 } }),
+      );
+      await expect(app.service.refundPayment(requestId)).rejects.toBeInstanceOf(
+        PlacetoPayPaymentStateError,
+      );
+      simulator.approve(requestId);
+      await app.service.syncPayment(requestId);
+      await expect(app.service.refundPayment(requestId, 100000.01)).rejects.toBeInstanceOf(
+        PlacetoPayValidationError,
+      );
+      const partial = await app.service.refundPayment(requestId, 30000);
+      expect(partial).toMatchObject({
+        status: 'APPROVED',
+        refunded: true,
+        refundedMinor: 3_000_000,
+      });
+      const full = await app.service.refundPayment(requestId);
+      expect(full).toMatchObject({ refundedMinor: 10_000_000 });
+      await expect(app.service.refundPayment(requestId)).rejects.toBeInstanceOf(
+        PlacetoPayPaymentStateError,
+      );
+      const types = (await app.repository.history(full.id)).map((e) => e.type);
+      expect(types.filter((t) => t === 'payment.refunded')).toHaveLength(2);
+      expect(simulator.session(requestId)!.status).toMatchObject({ status: 'APPROVED' });
+    });
+
+    it('reports unknown requestIds as not found', async () => {
+      await expect(app.service.syncPayment(424242)).rejects.toBeInstanceOf(
+        PlacetoPayPaymentNotFoundError,
+      );
+      await expect(app.service.findByRequestId(-1)).resolves.toBeNull();
+    });
+
+    it('applies a status the gateway reports after a decline: still pending', async () => {
+      const { requestId } = await app.service.createPayment(input());
+      simulator.decline(requestId);
+      await expect(app.service.syncPayment(requestId)).resolves.toMatchObject({
+        status: PaymentStatus.PENDING,
+      });
+      simulator.reject(requestId);
+      await expect(app.service.syncPayment(requestId, 'probe')).resolves.toMatchObject({
+        status: PaymentStatus.REJECTED,
+      });
+    });
+  },
+);

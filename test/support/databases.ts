@@ -21,7 +21,10 @@ function databaseName(): string {
   return `ptp_${randomBytes(6).toString('hex')}`;
 }
 
-async function onServer(options: DataSourceOptions, work: (ds: DataSource) => Promise<unknown>): Promise<void> {
+async function onServer(
+  options: DataSourceOptions,
+  work: (ds: DataSource) => Promise<unknown>,
+): Promise<void> {
   const admin = new DataSource(options);
   await admin.initialize();
   try {
@@ -34,7 +37,10 @@ async function onServer(options: DataSourceOptions, work: (ds: DataSource) => Pr
 const sqlite: Engine = {
   name: 'sqlite',
   async create() {
-    return { options: { type: 'better-sqlite3', database: ':memory:' }, drop: async () => undefined };
+    return {
+      options: { type: 'better-sqlite3', database: ':memory:' },
+      drop: async () => undefined,
+    };
   },
 };
 
@@ -80,8 +86,11 @@ export function enginesUnderTest(): Engine[] {
   if (MARIADB_URL) engines.push(mariadb);
   else missing.push('PLACETOPAY_TEST_MARIADB_URL');
   if (missing.length && process.env.REQUIRE_ALL_SUITES === '1') {
-    throw new Error(`REQUIRE_ALL_SUITES=1 but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+    throw new Error(
+      `REQUIRE_ALL_SUITES=1 but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
+    );
   }
-  if (missing.length) console.warn(`Database suites run on SQLite only: set ${missing.join(' and ')} for the others`);
+  if (missing.length)
+    console.warn(`Database suites run on SQLite only: set ${missing.join(' and ')} for the others`);
   return engines;
 }

@@ -103,11 +103,21 @@ export interface ObservedSessionOptions {
 }
 
 /** What a session query would answer for a payment of 125000 COP. */
-export function observedSession(requestId: number, status: string, options: ObservedSessionOptions = {}): RedirectInformation {
+export function observedSession(
+  requestId: number,
+  status: string,
+  options: ObservedSessionOptions = {},
+): RedirectInformation {
   const currency = options.currency ?? 'COP';
   const total = options.total ?? 125_000;
   const date = options.date ?? new Date().toISOString();
-  const paid = options.paid ?? (status === 'APPROVED' ? total : status === 'APPROVED_PARTIAL' || status === 'PARTIAL_EXPIRED' ? total / 2 : 0);
+  const paid =
+    options.paid ??
+    (status === 'APPROVED'
+      ? total
+      : status === 'APPROVED_PARTIAL' || status === 'PARTIAL_EXPIRED'
+        ? total / 2
+        : 0);
   const transaction = (txStatus: string, amount: number) => ({
     status: { status: txStatus, reason: '00', message: txStatus, date },
     internalReference: 900_000 + requestId,
