@@ -55,5 +55,8 @@ export function resolvePlacetoPayOptions(
     }));
     throw new PlacetoPayConfigError(problems);
   }
+  // Present for whoever reads it, invisible to JSON.stringify, util.inspect and object spreads,
+  // so dumping the options (or a provider holding them) never prints the secret.
+  Object.defineProperty(merged, 'secretKey', { value: merged.secretKey, enumerable: false });
   return merged as unknown as ResolvedPlacetoPayOptions;
 }

@@ -160,7 +160,10 @@ export class PlacetoPayClient {
         return await this.call(operation, path, payload, parse);
       } catch (error) {
         if (!isRetryable(error)) throw error;
-        if (attempt >= attempts) {
+        // A Retry-After longer than we may wait is respected by not retrying early.
+        const tooSoon =
+          error.retryAfterMs !== undefined && error.retryAfterMs > this.options.retryMaxDelayMs;
+        if (attempt >= attempts || tooSoon) {
           throw new PlacetoPayUnavailableError(
             operation,
             error.kind,
@@ -168,6 +171,7 @@ export class PlacetoPayClient {
             error.mayHaveReachedGateway,
             error.httpStatus,
             attempt,
+            error.retryAfterMs,
           );
         }
         const delay = backoffDelay(

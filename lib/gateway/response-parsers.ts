@@ -84,11 +84,14 @@ function parseAmountConversion(value: unknown): AmountConversion | null {
   return { ...value, from, to, factor: asNumber(value.factor) ?? 1 };
 }
 
+const UNKNOWN_STATUS = { status: 'UNKNOWN', reason: null, message: null, date: null };
+
 export function parseTransaction(value: unknown): PlacetoPayTransaction {
   if (!isObject(value)) throw new MalformedResponseError('a payment entry is not an object');
   return {
     ...value,
-    status: parseStatus(value.status),
+    // A transaction without a status is kept, as UNKNOWN: one odd entry must not hide the session.
+    status: isObject(value.status) ? parseStatus(value.status) : { ...UNKNOWN_STATUS },
     internalReference: asInteger(value.internalReference),
     reference: asString(value.reference),
     paymentMethod: asString(value.paymentMethod),
@@ -119,6 +122,16 @@ function requireRequestId(value: unknown): number {
   return id;
 }
 
+/** The session's id: the one asked for must be the one answered (a missing one is taken as it). */
+function sessionId(value: unknown, expected: number | undefined): number {
+  if ((value === undefined || value === null) && expected !== undefined) return expected;
+  const id = requireRequestId(value);
+  if (expected !== undefined && id !== expected) {
+    throw new MalformedResponseError(`the answer is for session ${id}, not ${expected}`);
+  }
+  return id;
+}
+
 export function parseRedirectInformation(
   value: unknown,
   expectedRequestId?: number,
@@ -127,15 +140,12 @@ export function parseRedirectInformation(
   const payments = value.payment;
   return {
     ...value,
-    requestId:
-      value.requestId === undefined && expectedRequestId !== undefined
-        ? expectedRequestId
-        : requireRequestId(value.requestId),
+    requestId: sessionId(value.requestId, expectedRequestId),
     status: parseStatus(value.status),
     request: isObject(value.request) ? value.request : null,
     // The spec types collect's `payment` as one object; every example sends an array.
     payment: Array.isArray(payments)
-      ? payments.map(parseTransaction)
+      ? payments.filter(isObject).map(parseTransaction)
       : isObject(payments)
         ? [parseTransaction(payments)]
         : [],

@@ -7,7 +7,8 @@ export interface BackoffSettings {
 
 /**
  * Delay before retry number `retry` (1 for the first retry): exponential with full jitter, so
- * replicas that failed together do not retry together. `random` is injectable for tests.
+ * replicas that failed together do not retry together, and never shorter than `Retry-After`.
+ * `random` is injectable for tests.
  */
 export function backoffDelay(
   retry: number,

@@ -131,6 +131,10 @@ describeBrowser('the simulator checkout page in a real browser', () => {
     const info = await h.client.getSession(requestId);
     expect(info.status.status).toBe('PENDING');
     expect(info.payment.map((tx) => tx.status.status)).toEqual(['PENDING', 'REJECTED']);
+    // While that payment is in process the page offers no second one.
+    await page.goto(processUrl);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('A payment is in process');
+    await expect(page.getByLabel('Card number').count()).resolves.toBe(0);
   });
 
   it('refuses a mistyped card number without a transaction', async () => {

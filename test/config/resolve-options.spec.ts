@@ -24,9 +24,10 @@ function configError(fn: () => unknown): PlacetoPayConfigError {
 
 describe('configuration', () => {
   it('reads every option from the environment, with defaults for the optional ones', () => {
-    expect(resolvePlacetoPayOptions({}, GOOD_ENV)).toEqual({
+    const resolved = resolvePlacetoPayOptions({}, GOOD_ENV);
+    expect(resolved.secretKey).toBe(SECRET);
+    expect(resolved).toEqual({
       login: 'site-login',
-      secretKey: SECRET,
       baseUrl: 'https://checkout-test.placetopay.com',
       timeoutMs: 15000,
       queryAttempts: 3,
@@ -63,6 +64,13 @@ describe('configuration', () => {
       authAlgorithm: 'sha1',
       allowDuplicateReferences: true,
     });
+  });
+
+  it('keeps the secret out of JSON, inspection and spreads', () => {
+    const resolved = resolvePlacetoPayOptions({}, GOOD_ENV);
+    expect(JSON.stringify(resolved)).not.toContain(SECRET);
+    expect(require('node:util').inspect(resolved, { showHidden: false })).not.toContain(SECRET);
+    expect({ ...resolved }).not.toHaveProperty('secretKey');
   });
 
   it('lets explicit options win over the environment', () => {

@@ -406,6 +406,22 @@ describe('PlacetoPayClient on the wire', () => {
       expect(server.requests).toHaveLength(2);
     });
 
+    it('does not retry earlier than a Retry-After it cannot honour', async () => {
+      await boot({ queryAttempts: 3, retryMaxDelayMs: 1000 });
+      server.reply(
+        { status: 429, json: {}, headers: { 'Retry-After': '30' } },
+        { json: sessionInformation(8) },
+      );
+      const error = (await failure(client.getSession(8))) as PlacetoPayUnavailableError;
+      expect(error).toMatchObject({ kind: 'rate_limited', attempts: 1, retryAfterMs: 30_000 });
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('keeps the secret out of the client and its options when serialised', () => {
+      expect(JSON.stringify(client)).not.toContain(SECRET_KEY);
+      expect(require('node:util').inspect(client, { depth: 5 })).not.toContain(SECRET_KEY);
+    });
+
     it('does not retry a definite answer (rejection or authentication)', async () => {
       server.reply({
         status: 401,

@@ -50,14 +50,17 @@ describe('outbound validation', () => {
             amount: {
               currency: 'COP',
               total: 119000.5,
-              taxes: [{ kind: 'valueAddedTax', amount: 19000, base: 100000 }],
-              details: [{ kind: 'shipping', amount: 0.5 }],
             },
             items: [{ sku: 'A1', name: 'Coffee', category: 'physical', qty: 1, price: 100000 }],
             recurring: { periodicity: 'M', interval: 1, maxPeriods: -1, nextPayment: '2999-01-01' },
             dispersion: [
               {
-                amount: { currency: 'COP', total: 100000 },
+                amount: {
+                  currency: 'COP',
+                  total: 100000,
+                  taxes: [{ kind: 'valueAddedTax', amount: 19000, base: 100000 }],
+                  details: [{ kind: 'shipping', amount: 0.5 }],
+                },
                 agreement: 1,
                 agreementType: 'MERCHANT',
               },
@@ -129,9 +132,14 @@ describe('outbound validation', () => {
       locale: 'must be a locale such as es_CO or en_US',
       expiration: 'must be at least 5 minutes ahead',
     });
-    expect(problemsOf(session({ expiration: 'tomorrow' }))).toEqual({
-      expiration: 'must be an ISO 8601 date-time',
+    const noOffset = 'must be an ISO 8601 date-time with a UTC offset (Z or ±hh:mm)';
+    expect(problemsOf(session({ expiration: 'tomorrow' }))).toEqual({ expiration: noOffset });
+    const local = minutesFromNow(60).slice(0, 19);
+    expect(problemsOf(session({ expiration: local }))).toEqual({ expiration: noOffset });
+    expect(problemsOf(session({ expiration: local.slice(0, 10) }))).toEqual({
+      expiration: noOffset,
     });
+    expect(problemsOf(session({ expiration: `${local}-05:00` }))).toEqual({});
     expect(problemsOf(session({ expiration: minutesFromNow(6) }))).toEqual({});
     expect(problemsOf(session({ expiration: undefined }))).toEqual({});
   });
@@ -185,8 +193,8 @@ describe('outbound validation', () => {
     expect(problemsOf(session({ buyer: { document: '123456' } }))).toEqual({
       'buyer.documentType': 'is required with a document',
     });
-    expect(problemsOf(session({ buyer: { email: `${'a'.repeat(75)}@x.com` } }))).toHaveProperty([
-      'buyer.email',
+    expect(problemsOf(session({ payer: { email: `${'a'.repeat(75)}@x.com` } }))).toHaveProperty([
+      'payer.email',
     ]);
   });
 
@@ -236,6 +244,48 @@ describe('outbound validation', () => {
     expect(
       problemsOf(payment({ dispersion: [{ amount: { currency: 'COP', total: 100 } }] })),
     ).toEqual({ 'payment.dispersion': 'totals must add up to the payment total' });
+  });
+
+  it('refuses what PlacetoPay refuses: card numbers in names, taxes beside dispersion, checkin with partial', () => {
+    expect(
+      problemsOf(session({ payer: { name: 'Ana 4111 1111 1111 1111', surname: 'G' } })),
+    ).toEqual({
+      'payer.name': 'must not contain a card number',
+    });
+    expect(problemsOf(session({ buyer: { surname: '4111111111111111' } }))).toEqual({
+      'buyer.surname': 'must not contain a card number',
+    });
+    expect(
+      problemsOf(
+        payment({
+          amount: { currency: 'COP', total: 125000, taxes: [{ kind: 'valueAddedTax', amount: 1 }] },
+          dispersion: [{ amount: { currency: 'COP', total: 125000 } }],
+        }),
+      ),
+    ).toEqual({
+      'payment.amount':
+        'cannot carry taxes or details with dispersion: put them in each dispersion amount',
+    });
+    expect(
+      problemsOf(
+        session({ type: 'checkin', payment: { ...sessionRequest().payment!, allowPartial: true } }),
+      ),
+    ).toEqual({
+      type: 'checkin (pre-authorization) cannot be combined with allowPartial or dispersion',
+    });
+  });
+
+  it('lets through what PlacetoPay tolerates: many items, long item names, a long buyer email', () => {
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      sku: `SKU-${'x'.repeat(40)}-${i}`,
+      name: 'n'.repeat(200),
+    }));
+    expect(problemsOf(payment({ items }))).toEqual({});
+    const longEmail = `${'a'.repeat(60)}@${'b'.repeat(30)}.example.com`;
+    expect(problemsOf(session({ buyer: { email: longEmail } }))).toEqual({});
+    expect(problemsOf(session({ payer: { email: longEmail } }))).toEqual({
+      'payer.email': 'must be 1 to 80 characters',
+    });
   });
 
   it('limits fields to 50 in all and checks each', () => {

@@ -82,4 +82,26 @@ describe('lenient response parsing', () => {
     ).toBe(7);
     expect(parseTransactionActionResponse({ status: { status: 'OK' } }).payment).toBeNull();
   });
+
+  it('keeps a session readable when one transaction is odd, and refuses an answer for another session', () => {
+    const info = parseRedirectInformation(
+      {
+        requestId: null,
+        status: { status: 'PENDING' },
+        payment: [null, { status: null, internalReference: 1 }, 'x'],
+      },
+      9,
+    );
+    expect(info.requestId).toBe(9);
+    expect(info.payment).toHaveLength(1);
+    expect(info.payment[0].status).toEqual({
+      status: 'UNKNOWN',
+      reason: null,
+      message: null,
+      date: null,
+    });
+    expect(() =>
+      parseRedirectInformation({ requestId: 6, status: { status: 'APPROVED' } }, 5),
+    ).toThrow('the answer is for session 6, not 5');
+  });
 });

@@ -49,4 +49,14 @@ describe('PlacetoPaySimulator fault injection', () => {
     h.simulator.faults.clear();
     await expect(h.client.getSession(requestId)).resolves.toBeDefined();
   });
+
+  it('does not act on a delayed request after stop()', async () => {
+    h.simulator.faults.inject('createSession', { type: 'latency', ms: 200 });
+    const pending = h.client.createSession(sessionRequest()).catch((e: unknown) => e);
+    while (h.simulator.calls.createSession === 0)
+      await new Promise((resolve) => setImmediate(resolve));
+    await h.simulator.stop();
+    expect(await pending).toBeInstanceOf(PlacetoPayUnavailableError);
+    expect(h.simulator.session(1)).toBeUndefined();
+  });
 });

@@ -167,4 +167,61 @@ describe('PlacetoPaySimulator session life (API.md §8-§9)', () => {
     clock.advance(61 * MINUTE);
     expect((await h.client.collect(charge)).requestId).not.toBe(first.requestId);
   });
+
+  it('keeps a partly paid session APPROVED_PARTIAL while another payment is pending', async () => {
+    const { requestId } = await h.client.createSession(
+      sessionRequest({
+        payment: {
+          reference: 'MIX-3',
+          description: 'Mixed',
+          amount: { currency: 'USD', total: 100 },
+          allowPartial: true,
+        },
+      }),
+    );
+    h.simulator.approve(requestId, { amount: 40 });
+    h.simulator.pend(requestId, 'REJECTED', MINUTE);
+    expect((await status(requestId)).status).toBe('APPROVED_PARTIAL');
+    clock.advance(MINUTE);
+    expect((await status(requestId)).status).toBe('APPROVED_PARTIAL');
+  });
+
+  it('does not let the buyer cancel while a payment is in process', async () => {
+    const { requestId } = await h.client.createSession(sessionRequest());
+    h.simulator.pend(requestId, 'APPROVED', MINUTE);
+    h.simulator.cancelByBuyer(requestId);
+    expect((await status(requestId)).status).toBe('PENDING');
+    clock.advance(MINUTE);
+    expect((await status(requestId)).status).toBe('APPROVED');
+  });
+
+  it('sends every card through confirmation when the session requires it', async () => {
+    const { requestId } = await h.client.createSession(
+      sessionRequest({ metadata: { requiresConfirmation: true } }),
+    );
+    h.simulator.approve(requestId);
+    const [tx] = (await h.client.getSession(requestId)).payment;
+    expect(tx.status.status).toBe('PENDING_CONFIRMATION');
+  });
+
+  it('never echoes the token or CVV of a collect', async () => {
+    const sub = await h.client.createSession(
+      sessionRequest({
+        payment: undefined,
+        subscription: { reference: 'S2', description: 'Card' },
+      }),
+    );
+    h.simulator.approve(sub.requestId);
+    const [{ token }] = h.simulator.instruments(h.simulator.session(sub.requestId)!.site);
+    const charge = await h.client.collect({
+      payment: { reference: 'C-9', description: 'Monthly', amount: { currency: 'USD', total: 10 } },
+      instrument: { token: { token, cvv: '123' } },
+      payer: { name: 'Ana', surname: 'Gómez', email: 'ana@example.com' },
+      ipAddress: '127.0.0.1',
+      userAgent: 'cron',
+    });
+    const echoed = JSON.stringify([charge, await h.client.getSession(charge.requestId)]);
+    expect(echoed).not.toContain(token);
+    expect(echoed).not.toContain('"cvv"');
+  });
 });

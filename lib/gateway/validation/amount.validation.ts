@@ -49,14 +49,14 @@ export function checkAmount(
   if (rules.allowBreakdown === false && ((taxes?.length ?? 0) > 0 || (details?.length ?? 0) > 0)) {
     problems.add(`${path}`, 'cannot carry taxes or details in a partial payment');
   }
-  if (problems.array(`${path}.taxes`, taxes, 20)) {
+  if (problems.array(`${path}.taxes`, taxes, Number.MAX_SAFE_INTEGER)) {
     taxes!.forEach((tax, i) => {
       problems.text(`${path}.taxes[${i}].kind`, tax?.kind, 1, 50, true);
       if (typeof tax?.amount !== 'number' || tax.amount < 0)
         problems.add(`${path}.taxes[${i}].amount`, 'must be a number of at least 0');
     });
   }
-  if (problems.array(`${path}.details`, details, 20)) {
+  if (problems.array(`${path}.details`, details, Number.MAX_SAFE_INTEGER)) {
     details!.forEach((detail, i) => {
       problems.text(`${path}.details[${i}].kind`, detail?.kind, 1, 50, true);
       if (typeof detail?.amount !== 'number')

@@ -67,14 +67,11 @@ export function checkPaymentRequest(
   });
   problems.boolean(`${path}.allowPartial`, payment.allowPartial);
   problems.boolean(`${path}.subscribe`, payment.subscribe);
-  checkPerson(problems, `${path}.shipping`, payment.shipping);
+  checkPerson(problems, `${path}.shipping`, payment.shipping, false, 'shipping');
 
-  if (problems.array(`${path}.items`, payment.items, 50)) {
-    payment.items!.forEach((item, i) => {
-      if (!problems.object(`${path}.items[${i}]`, item, true)) return;
-      problems.text(`${path}.items[${i}].sku`, item.sku, 1, 30);
-      problems.text(`${path}.items[${i}].name`, item.name, 1, 120);
-    });
+  // PlacetoPay keeps the first 50 items and truncates long sku / name: not our call to refuse.
+  if (problems.array(`${path}.items`, payment.items, Number.MAX_SAFE_INTEGER)) {
+    payment.items!.forEach((item, i) => problems.object(`${path}.items[${i}]`, item, true));
   }
   if (problems.object(`${path}.recurring`, payment.recurring)) {
     if (partial) problems.add(`${path}.recurring`, 'cannot be combined with allowPartial');
@@ -82,11 +79,18 @@ export function checkPaymentRequest(
       problems,
       `${path}.recurring`,
       payment.recurring!,
-      now.toISOString().slice(0, 10),
+      // "Today" as PlacetoPay sees it (Bogotá, UTC-5), not as UTC does after 19:00 there.
+      new Date(now.getTime() - 5 * 3_600_000).toISOString().slice(0, 10),
     );
   }
   if (problems.array(`${path}.dispersion`, payment.dispersion, 3)) {
     if (partial) problems.add(`${path}.dispersion`, 'cannot be combined with allowPartial');
+    if ((payment.amount?.taxes?.length ?? 0) > 0 || (payment.amount?.details?.length ?? 0) > 0) {
+      problems.add(
+        `${path}.amount`,
+        'cannot carry taxes or details with dispersion: put them in each dispersion amount',
+      );
+    }
     let sum = 0;
     payment.dispersion!.forEach((entry, i) => {
       const minor = checkAmount(problems, `${path}.dispersion[${i}].amount`, entry?.amount);

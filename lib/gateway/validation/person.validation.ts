@@ -3,6 +3,9 @@ import type { Person } from '../wire/person.types';
 import { DOCUMENT_TYPE_PATTERNS } from './document-types';
 import type { FieldProblems } from './field-problems';
 
+/** 13 to 19 digits in a row, spaces or dashes allowed between them: what a card number looks like. */
+const CARD_NUMBER = /(?:\d[ -]?){12,18}\d/;
+
 /**
  * Person limits of API.md §5.2. `street`, `city` and `postalCode` are not checked: PlacetoPay
  * truncates them; `state` is not either, since its documented format is uncertain.
@@ -12,6 +15,7 @@ export function checkPerson(
   path: string,
   person: Person | undefined,
   required = false,
+  role: 'buyer' | 'payer' | 'shipping' = 'buyer',
 ): void {
   if (!problems.object(path, person, required)) return;
   const { document, documentType } = person as Person;
@@ -29,10 +33,17 @@ export function checkPerson(
   if (problems.text(`${path}.document`, document, 1, 25) && documentType === undefined) {
     problems.add(`${path}.documentType`, 'is required with a document');
   }
-  problems.text(`${path}.name`, person?.name, 1, 60);
-  problems.text(`${path}.surname`, person?.surname, 1, 60);
+  for (const key of ['name', 'surname'] as const) {
+    const value = person?.[key];
+    // PlacetoPay refuses it (payer_data_not_valid), and it must never be stored: check every role.
+    if (problems.text(`${path}.${key}`, value, 1, 60) && CARD_NUMBER.test(value as string)) {
+      problems.add(`${path}.${key}`, 'must not contain a card number');
+    }
+  }
   problems.text(`${path}.company`, person?.company, 1, 60);
-  if (problems.text(`${path}.email`, person?.email, 1, 80) && !isEmail(person!.email!)) {
+  // PlacetoPay drops a buyer email over 80 characters but refuses a payer's.
+  const emailMax = role === 'buyer' ? 254 : 80;
+  if (problems.text(`${path}.email`, person?.email, 1, emailMax) && !isEmail(person!.email!)) {
     problems.add(`${path}.email`, 'must be an email address');
   }
   problems.text(`${path}.mobile`, person?.mobile, 1, 30);

@@ -17,6 +17,8 @@ import { checkPerson } from './person.validation';
 
 const LOCALE = /^[a-z]{2}_[A-Z]{2}$/;
 const MIN_EXPIRATION_MS = 5 * 60_000;
+/** A date-time with a time and an explicit offset: without one it would be read in local time. */
+const WITH_OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 const ACTIONS = ['checkout', 'reauthorization', 'reverse', 'confirm', 'cancel'];
 
 function checkCommon(
@@ -30,8 +32,12 @@ function checkCommon(
   const expiration = request.expiration;
   if (expiration !== undefined) {
     if (!problems.text('expiration', expiration, 1, 35)) return;
-    if (!isISO8601(expiration, { strict: true }) || Number.isNaN(Date.parse(expiration))) {
-      problems.add('expiration', 'must be an ISO 8601 date-time');
+    if (
+      !isISO8601(expiration, { strict: true }) ||
+      !WITH_OFFSET.test(expiration) ||
+      Number.isNaN(Date.parse(expiration))
+    ) {
+      problems.add('expiration', 'must be an ISO 8601 date-time with a UTC offset (Z or ±hh:mm)');
     } else if (Date.parse(expiration) - now.getTime() < MIN_EXPIRATION_MS) {
       problems.add('expiration', 'must be at least 5 minutes ahead');
     }
@@ -45,12 +51,21 @@ export function validateCreateSessionRequest(request: CreateSessionRequest, now:
   problems.absoluteUrl('returnUrl', request.returnUrl, true);
   problems.absoluteUrl('cancelUrl', request.cancelUrl);
   checkPerson(problems, 'buyer', request.buyer);
-  checkPerson(problems, 'payer', request.payer);
+  checkPerson(problems, 'payer', request.payer, false, 'payer');
   problems.boolean('skipResult', request.skipResult);
   problems.boolean('noBuyerFill', request.noBuyerFill);
   problems.text('paymentMethod', request.paymentMethod, 1, 255);
   if (request.type !== undefined && !['checkin', 'autopay'].includes(request.type)) {
     problems.add('type', 'must be checkin or autopay');
+  }
+  if (
+    request.type === 'checkin' &&
+    (request.payment?.allowPartial || request.payment?.dispersion?.length)
+  ) {
+    problems.add(
+      'type',
+      'checkin (pre-authorization) cannot be combined with allowPartial or dispersion',
+    );
   }
   problems.object('metadata', request.metadata);
 
@@ -78,7 +93,7 @@ export function validateCollectRequest(request: CollectRequest, now: Date): void
   checkCommon(problems, request, now);
   if (problems.object('payment', request.payment, true))
     checkPaymentRequest(problems, 'payment', request.payment, now);
-  checkPerson(problems, 'payer', request.payer, true);
+  checkPerson(problems, 'payer', request.payer, true, 'payer');
   checkPerson(problems, 'buyer', request.buyer);
   if (problems.object('instrument', request.instrument, true)) {
     const token = request.instrument.token;

@@ -84,12 +84,18 @@ const HEADLINES: Record<string, string> = {
   PARTIAL_EXPIRED: 'Partial payment expired',
 };
 
-export function resultPage(session: SimulatedSession, outcome: string, canRetry: boolean): string {
+export function resultPage(
+  session: SimulatedSession,
+  outcome: string,
+  canRetry: boolean,
+  notice?: string,
+): string {
   const returnUrl = String(session.request.returnUrl ?? '');
   return layout(
     'PlacetoPay checkout result (simulator)',
     `<h1 data-status="${escape(outcome)}">${escape(HEADLINES[outcome] ?? outcome)}</h1>
      ${summary(session)}
+     ${notice ? `<p role="alert">${escape(notice)}</p>` : ''}
      <p>Status of your last transaction: <strong>${escape(outcome)}</strong>.</p>
      <div class="actions">
        <a class="button" href="${escape(returnUrl)}">Return to the merchant</a>

@@ -63,6 +63,8 @@ export class PlacetoPaySimulator {
   private ticker?: NodeJS.Timeout;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly waits = new Set<NodeJS.Timeout>();
+  private stopped = false;
   private address = '';
 
   constructor(private readonly options: PlacetoPaySimulatorOptions) {
@@ -88,7 +90,13 @@ export class PlacetoPaySimulator {
 
   async start(): Promise<this> {
     if (this.server) return this;
-    const server = createServer((req, res) => void this.handle(req, res));
+    this.stopped = false;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (res.headersSent) res.destroy();
+        else this.send(res, 500, { status: this.failed('XX', 'Internal error of the simulator') });
+      });
+    });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -109,8 +117,10 @@ export class PlacetoPaySimulator {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.waits) clearTimeout(timer);
     await this.notifications.settled();
     for (const socket of this.sockets) socket.destroy();
     const server = this.server;
@@ -283,7 +293,13 @@ export class PlacetoPaySimulator {
     }
     this.calls[route.operation]++;
     const rule = this.faults.take(route.operation);
-    if (rule?.fault.type === 'latency') await this.wait(rule.fault.ms);
+    if (rule?.fault.type === 'latency') {
+      await this.wait(rule.fault.ms);
+      if (this.stopped) {
+        res.destroy();
+        return;
+      }
+    }
     const fault = rule?.fault.type === 'latency' ? undefined : rule;
     if (fault && fault.when === 'before') {
       this.log(route.operation, req, 0);
@@ -460,7 +476,10 @@ export class PlacetoPaySimulator {
     const open = this.book.isOpen(session);
     if (req.method === 'GET') {
       this.log('checkoutPage', req, 200, requestId);
-      this.html(res, open ? 200 : 410, open ? checkoutPage(session) : unavailablePage());
+      if (!open) this.html(res, 410, unavailablePage());
+      else if (this.book.inProcess(session))
+        this.html(res, 200, resultPage(session, 'PENDING', false, 'A payment is in process'));
+      else this.html(res, 200, checkoutPage(session));
       return;
     }
     const form = new URLSearchParams(raw);
@@ -507,7 +526,11 @@ export class PlacetoPaySimulator {
       return;
     }
     const outcome = tx?.status.status ?? session.status.status;
-    this.html(res, 200, resultPage(session, outcome, this.book.isOpen(session)));
+    this.html(
+      res,
+      200,
+      resultPage(session, outcome, this.book.isOpen(session) && !this.book.inProcess(session)),
+    );
   }
 
   // ---- wire shapes -------------------------------------------------------------------------------
@@ -569,7 +592,14 @@ export class PlacetoPaySimulator {
   }
 
   private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve();
+      }, ms);
+      timer.unref();
+      this.waits.add(timer);
+    });
   }
 
   private applyFault(res: ServerResponse, fault: import('./fault-injector').SimulatorFault): void {

@@ -105,8 +105,10 @@ export class SessionBook {
         : now + this.settings.defaultExpirationMinutes * 60_000;
     const fields = Array.isArray(request.fields) ? [...request.fields] : [];
     fields.push({ keyword: '_processUrl_', value: processUrl, displayOn: 'none' });
+    // The echo never carries the instrument (token, CVV) of a collect.
+    const { instrument: _instrument, ...echoed } = request;
     const echo: Record<string, unknown> = {
-      ...request,
+      ...echoed,
       fields,
       expiration: wireDate(new Date(expiresAt)),
     };
@@ -145,6 +147,13 @@ export class SessionBook {
     return !FINAL_SESSION_STATUSES.has(session.status.status) && this.now() < session.expiresAt;
   }
 
+  /** A transaction awaits the bank or the merchant's confirmation. */
+  inProcess(session: SimulatedSession): boolean {
+    return session.transactions.some(
+      (tx) => tx.status.status === 'PENDING' || tx.status.status === 'PENDING_CONFIRMATION',
+    );
+  }
+
   /** The buyer pays on the checkout page (or a test control acts for them). */
   pay(session: SimulatedSession, input: PaymentInput): SimulatedTransaction | undefined {
     if (!this.isOpen(session))
@@ -177,13 +186,16 @@ export class SessionBook {
     if (amountMinor <= 0)
       throw new GatewayRefusal(400, 'request_not_valid', 'The amount is not valid');
 
-    if (behaviour === 'reject') return this.decline(session, input.cardNumber, amountMinor);
-    if (behaviour === 'approve')
-      return this.approveTransaction(session, input.cardNumber, amountMinor, input.subscribe);
-
     const confirmation =
       (session.request.metadata as { requiresConfirmation?: boolean } | undefined)
         ?.requiresConfirmation === true;
+    if (!confirmation && behaviour === 'reject') {
+      return this.decline(session, input.cardNumber, amountMinor);
+    }
+    if (!confirmation && behaviour === 'approve') {
+      return this.approveTransaction(session, input.cardNumber, amountMinor, input.subscribe);
+    }
+
     const tx = this.transaction(
       session,
       input.cardNumber,
@@ -192,16 +204,21 @@ export class SessionBook {
         ? this.status('PENDING_CONFIRMATION', 'PT', 'Pending confirmation')
         : this.status('PENDING', '?-', 'Pending: check with the bank'),
     );
-    tx.pendingOutcome = behaviour === 'pending-approve' ? 'APPROVED' : 'REJECTED';
-    if (!confirmation)
+    tx.pendingOutcome =
+      behaviour === 'approve' || behaviour === 'pending-approve' ? 'APPROVED' : 'REJECTED';
+    if (!confirmation) {
       tx.resolveAt = this.now() + (input.pendingMs ?? this.settings.pendingResolutionMs);
-    session.status = this.status('PENDING', 'PT', 'The request is pending');
+    }
+    // A partly paid session stays APPROVED_PARTIAL while another payment is in process.
+    if (session.paidMinor === 0) {
+      session.status = this.status('PENDING', 'PT', 'The request is pending');
+    }
     return tx;
   }
 
   /** The buyer gives up on the checkout page. */
   cancelByBuyer(session: SimulatedSession): void {
-    if (!this.isOpen(session)) return;
+    if (!this.isOpen(session) || this.inProcess(session)) return;
     this.settle(
       session,
       this.status(
