@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   PLACETOPAY_ENVIRONMENT_VARIABLES,
   PlacetoPayConfigError,
@@ -69,7 +70,7 @@ describe('configuration', () => {
   it('keeps the secret out of JSON, inspection and spreads', () => {
     const resolved = resolvePlacetoPayOptions({}, GOOD_ENV);
     expect(JSON.stringify(resolved)).not.toContain(SECRET);
-    expect(require('node:util').inspect(resolved, { showHidden: false })).not.toContain(SECRET);
+    expect(inspect(resolved, { showHidden: false })).not.toContain(SECRET);
     expect({ ...resolved }).not.toHaveProperty('secretKey');
   });
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   PlacetoPayAuthenticationError,
@@ -419,7 +420,7 @@ describe('PlacetoPayClient on the wire', () => {
 
     it('keeps the secret out of the client and its options when serialised', () => {
       expect(JSON.stringify(client)).not.toContain(SECRET_KEY);
-      expect(require('node:util').inspect(client, { depth: 5 })).not.toContain(SECRET_KEY);
+      expect(inspect(client, { depth: 5 })).not.toContain(SECRET_KEY);
     });
 
     it('does not retry a definite answer (rejection or authentication)', async () => {
