@@ -11,4 +11,4 @@ echo '{"name":"smoke-nest12","private":true,"type":"module"}' > package.json
 npm install --no-audit --no-fund --loglevel=error "$work/$tarball" \
   @nestjs/common@^12 @nestjs/core@^12 @nestjs/axios@^12 axios rxjs reflect-metadata
 cp "$root/.ci/smoke/nest12.mjs" smoke.mjs
-node smoke.mjs
+node smoke.mjs || { echo "the Nest 12 consumer failed (exit $?)" >&2; exit 1; }

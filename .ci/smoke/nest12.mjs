@@ -28,11 +28,16 @@ const { port } = server.address();
 class AppModule {}
 Module({
   imports: [
-    PlacetoPayModule.forRoot({ login: 'l', secretKey: 's', baseUrl: `http://127.0.0.1:${port}` }),
+    PlacetoPayModule.forRoot({
+      clientOnly: true,
+      login: 'l',
+      secretKey: 's',
+      baseUrl: `http://127.0.0.1:${port}`,
+    }),
   ],
 })(AppModule);
 
-const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
 const info = await app.get(PlacetoPayClient).getSession(7);
 if (info.status.status !== 'APPROVED') throw new Error('unexpected');
 console.log(
