@@ -1,5 +1,11 @@
 export { PlacetoPayModule } from './placetopay.module';
-export { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './placetopay.constants';
+export {
+  PLACETOPAY_CLOCK,
+  PLACETOPAY_MODULE_OPTIONS,
+  PLACETOPAY_OPTIONS,
+  systemPlacetoPayClock,
+  type PlacetoPayClock,
+} from './placetopay.constants';
 
 export type {
   PlacetoPayForRootOptions,
@@ -71,3 +77,11 @@ export { PlacetoPayPaymentNotFoundError } from './payments/errors/placetopay-pay
 export { PlacetoPayDuplicatePaymentError } from './payments/errors/placetopay-duplicate-payment.error';
 export { PlacetoPayPaymentStateError } from './payments/errors/placetopay-payment-state.error';
 export type { PaymentSource, PlacetoPayEventType } from './events/placetopay-event-type';
+export { OnPlacetoPayEvent } from './events/on-placetopay-event.decorator';
+export type { PlacetoPayEvent } from './events/placetopay-event';
+export {
+  PlacetoPayEventDelivery,
+  type DeliveryStatus,
+} from './events/placetopay-event-delivery.entity';
+export { EventDispatcher, type DrainSummary } from './events/event-dispatcher';
+export { PlacetoPayDeliveryNotFoundError } from './events/event-deliveries.service';

@@ -1,6 +1,11 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventDeliveries } from './events/event-deliveries.service';
+import { EventDispatcher } from './events/event-dispatcher';
+import { EventListenerExplorer } from './events/event-listener-explorer';
+import { EventListenerRegistry } from './events/event-listener-registry';
 import type {
   PlacetoPayForRootOptions,
   PlacetoPayModuleExtras,
@@ -15,7 +20,12 @@ import { PaymentLifecycle } from './payments/payment-lifecycle';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
 import { PlacetoPayService } from './payments/placetopay.service';
 import { TransactionRunner } from './payments/transaction-runner';
-import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './placetopay.constants';
+import {
+  PLACETOPAY_CLOCK,
+  PLACETOPAY_MODULE_OPTIONS,
+  PLACETOPAY_OPTIONS,
+  systemPlacetoPayClock,
+} from './placetopay.constants';
 
 const resolvedOptionsProvider: Provider = {
   provide: PLACETOPAY_OPTIONS,
@@ -25,8 +35,13 @@ const resolvedOptionsProvider: Provider = {
 
 const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS];
 const PAYMENT_PROVIDERS = [
+  { provide: PLACETOPAY_CLOCK, useValue: systemPlacetoPayClock },
   TransactionRunner,
   PlacetoPayPaymentRepository,
+  EventListenerRegistry,
+  EventListenerExplorer,
+  EventDispatcher,
+  EventDeliveries,
   PaymentLifecycle,
   PlacetoPayService,
 ];
@@ -69,7 +84,7 @@ export class PlacetoPayModule {
         ...imports,
         // A private axios instance: host interceptors on the global axios never see our bodies.
         HttpModule.register({}),
-        ...(payments ? [TypeOrmModule.forFeature(PLACETOPAY_ENTITIES)] : []),
+        ...(payments ? [DiscoveryModule, TypeOrmModule.forFeature(PLACETOPAY_ENTITIES)] : []),
       ],
       providers: [
         ...optionProviders,
@@ -79,7 +94,9 @@ export class PlacetoPayModule {
       ],
       exports: [
         ...CLIENT_EXPORTS,
-        ...(payments ? [PlacetoPayService, PaymentLifecycle, PlacetoPayPaymentRepository] : []),
+        ...(payments
+          ? [PlacetoPayService, PaymentLifecycle, PlacetoPayPaymentRepository, PLACETOPAY_CLOCK]
+          : []),
       ],
     };
   }

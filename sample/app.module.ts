@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayModule } from 'nestjs-placetopay';
 import { CreateShopOrders1764230500000 } from './create-shop-orders.migration';
+import { OrderFulfilmentListener } from './order-fulfilment.listener';
 import { ShopOrder } from './shop-order.entity';
 import { ShopController } from './shop.controller';
 
@@ -30,5 +31,6 @@ import { ShopController } from './shop.controller';
     }),
   ],
   controllers: [ShopController],
+  providers: [OrderFulfilmentListener],
 })
 export class AppModule {}

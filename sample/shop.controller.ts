@@ -75,11 +75,13 @@ export class ShopController {
     let payment: PlacetoPayPayment | null;
     try {
       payment = await this.payments.syncPayment(Number(order.requestId));
+      // Let the listeners (OrderFulfilmentListener) run before rendering what they change.
+      await this.payments.deliverPendingEvents();
     } catch {
       // PlacetoPay did not answer: show what is stored; the probe settles it later.
       payment = await this.payments.findByRequestId(Number(order.requestId));
     }
-    return orderPage(order, payment);
+    return orderPage((await this.orders.findOneBy({ id }))!, payment);
   }
 
   @Get('orders/:id')

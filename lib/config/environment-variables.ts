@@ -26,6 +26,19 @@ export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = 
     variable: 'PLACETOPAY_ALLOW_DUPLICATE_REFERENCES',
     kind: 'boolean',
   },
+  { option: 'eventMaxAttempts', variable: 'PLACETOPAY_EVENT_MAX_ATTEMPTS', kind: 'integer' },
+  {
+    option: 'eventRetryBaseDelayMs',
+    variable: 'PLACETOPAY_EVENT_RETRY_BASE_DELAY_MS',
+    kind: 'integer',
+  },
+  {
+    option: 'eventRetryMaxDelayMs',
+    variable: 'PLACETOPAY_EVENT_RETRY_MAX_DELAY_MS',
+    kind: 'integer',
+  },
+  { option: 'eventLeaseMs', variable: 'PLACETOPAY_EVENT_LEASE_MS', kind: 'integer' },
+  { option: 'eventPollMs', variable: 'PLACETOPAY_EVENT_POLL_MS', kind: 'integer' },
 ];
 
 const BOOLEANS: Record<string, boolean> = {

@@ -38,6 +38,16 @@ export interface PlacetoPayModuleOptions {
    * `PLACETOPAY_ALLOW_DUPLICATE_REFERENCES`, default false.
    */
   allowDuplicateReferences?: boolean;
+  /** Attempts of one (event, listener) delivery before it is dead-lettered. `PLACETOPAY_EVENT_MAX_ATTEMPTS`, default 10. */
+  eventMaxAttempts?: number;
+  /** First retry delay of a failed delivery. `PLACETOPAY_EVENT_RETRY_BASE_DELAY_MS`, default 1000. */
+  eventRetryBaseDelayMs?: number;
+  /** Largest retry delay of a failed delivery. `PLACETOPAY_EVENT_RETRY_MAX_DELAY_MS`, default 3600000. */
+  eventRetryMaxDelayMs?: number;
+  /** How long a replica owns a delivery it runs. `PLACETOPAY_EVENT_LEASE_MS`, default 60000. */
+  eventLeaseMs?: number;
+  /** How often each replica looks for due deliveries; 0 turns polling off. `PLACETOPAY_EVENT_POLL_MS`, default 2000. */
+  eventPollMs?: number;
 }
 
 /** The validated configuration every provider of the module reads. */
@@ -53,6 +63,11 @@ export interface ResolvedPlacetoPayOptions {
   authAlgorithm: PlacetoPayHashAlgorithm;
   clockOffsetMs: number;
   allowDuplicateReferences: boolean;
+  eventMaxAttempts: number;
+  eventRetryBaseDelayMs: number;
+  eventRetryMaxDelayMs: number;
+  eventLeaseMs: number;
+  eventPollMs: number;
 }
 
 /** Module-level settings that must be known synchronously (they shape the module itself). */

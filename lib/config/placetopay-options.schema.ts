@@ -64,4 +64,35 @@ export class PlacetoPayOptionsSchema {
 
   @IsBoolean({ message: 'must be true or false' })
   allowDuplicateReferences!: boolean;
+
+  @IsInt({ message: 'must be a whole number between 1 and 100' })
+  @Min(1, { message: 'must be a whole number between 1 and 100' })
+  @Max(100, { message: 'must be a whole number between 1 and 100' })
+  eventMaxAttempts!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 3600000' })
+  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds between 0 and 3600000' })
+  eventRetryBaseDelayMs!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 86400000' })
+  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 86400000' })
+  @Max(86_400_000, { message: 'must be a whole number of milliseconds between 0 and 86400000' })
+  eventRetryMaxDelayMs!: number;
+
+  @IsInt({ message: 'must be a whole number of milliseconds between 1000 and 3600000' })
+  @Min(1_000, { message: 'must be a whole number of milliseconds between 1000 and 3600000' })
+  @Max(3_600_000, { message: 'must be a whole number of milliseconds between 1000 and 3600000' })
+  eventLeaseMs!: number;
+
+  @IsInt({
+    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
+  })
+  @Min(0, {
+    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
+  })
+  @Max(3_600_000, {
+    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
+  })
+  eventPollMs!: number;
 }

@@ -15,6 +15,11 @@ export const PLACETOPAY_DEFAULTS = {
   authAlgorithm: 'sha256',
   clockOffsetMs: 0,
   allowDuplicateReferences: false,
+  eventMaxAttempts: 10,
+  eventRetryBaseDelayMs: 1_000,
+  eventRetryMaxDelayMs: 3_600_000,
+  eventLeaseMs: 60_000,
+  eventPollMs: 2_000,
 } as const satisfies Partial<ResolvedPlacetoPayOptions>;
 
 const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];

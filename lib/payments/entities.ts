@@ -1,5 +1,10 @@
+import { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 
 /** Add to your DataSource's `entities`, or let `autoLoadEntities` pick them up. */
-export const PLACETOPAY_ENTITIES = [PlacetoPayPayment, PlacetoPayPaymentEvent];
+export const PLACETOPAY_ENTITIES = [
+  PlacetoPayPayment,
+  PlacetoPayPaymentEvent,
+  PlacetoPayEventDelivery,
+];

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { EventDispatcher } from '../events/event-dispatcher';
 import type { PaymentSource, PlacetoPayEventType } from '../events/placetopay-event-type';
 import type { ApplyOutcome, SessionObservation } from './payment-observation';
 import {
@@ -94,6 +95,7 @@ export class PaymentLifecycle {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly repository: PlacetoPayPaymentRepository,
+    private readonly dispatcher: EventDispatcher,
   ) {}
 
   /** Stores a new payment in CREATING, before the gateway is called. */
@@ -289,14 +291,10 @@ export class PaymentLifecycle {
       to === PaymentStatus.PENDING && !fromCreation
         ? 'payment.status_changed'
         : (EVENT_FOR_STATUS[to] ?? 'payment.status_changed');
-    const events: Mutation<ApplyOutcome>['events'] = [{ type }];
-    if (to === PaymentStatus.UNKNOWN || to === PaymentStatus.FAILED) {
-      // UNKNOWN and FAILED are transitions too: listeners of status_changed hear them.
-      if (type !== 'payment.status_changed') events.push({ type: 'payment.status_changed' });
-    }
+    // One row per transition; `payment.status_changed` listeners receive every transition row.
     return {
       changes: { ...changes, status: to },
-      events,
+      events: [{ type }],
       source,
       result: { kind: 'transitioned', from: current.status, to },
     };
@@ -315,14 +313,22 @@ export class PaymentLifecycle {
         const current = await manager.findOneBy(PlacetoPayPayment, { id: paymentId });
         if (!current) throw new Error(`payment ${paymentId} does not exist`);
         const mutation = decide(current);
-        if (!mutation) return { done: true as const, result: undefined };
+        if (!mutation) return { done: true as const, result: undefined, wroteEvents: false };
         const won = await this.compareAndSet(manager, current, mutation.changes);
         if (!won) return { done: false as const };
         const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
         await this.writeEvents(manager, current, updated, mutation);
-        return { done: true as const, result: mutation.result };
+        return {
+          done: true as const,
+          result: mutation.result,
+          wroteEvents: mutation.events.length > 0,
+        };
       });
-      if (attempt.done) return attempt.result;
+      if (attempt.done) {
+        // After the commit, and without waiting: a listener never delays or undoes a change.
+        if (attempt.wroteEvents) this.dispatcher.kick();
+        return attempt.result;
+      }
     }
     throw new Error(
       `payment ${paymentId}: too many concurrent changes, gave up after ${MAX_RACES} races`,
@@ -385,13 +391,15 @@ export class PaymentLifecycle {
           ...(details ? { details } : {}),
         },
         createdAt: now,
-        publishedAt: null,
+        // Handed to its listeners' delivery rows right here, in the same transaction.
+        publishedAt: now,
       }),
     );
     await manager.insert(
       PlacetoPayPaymentEvent,
       rows as QueryDeepPartialEntity<PlacetoPayPaymentEvent>[],
     );
+    await this.dispatcher.fanOut(manager, rows);
   }
 }
 

@@ -14,6 +14,9 @@ import type { CreatePaymentInput, CreatePaymentResult } from './create-payment-i
 import { PlacetoPayDuplicatePaymentError } from './errors/placetopay-duplicate-payment.error';
 import { PlacetoPayPaymentNotFoundError } from './errors/placetopay-payment-not-found.error';
 import { PlacetoPayPaymentStateError } from './errors/placetopay-payment-state.error';
+import { EventDeliveries } from '../events/event-deliveries.service';
+import type { DrainSummary } from '../events/event-dispatcher';
+import type { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
 import { KeyedLock } from './keyed-lock';
 import { PaymentLifecycle } from './payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from './payment-status';
@@ -39,8 +42,27 @@ export class PlacetoPayService {
     private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     private readonly repository: PlacetoPayPaymentRepository,
+    private readonly deliveries: EventDeliveries,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
+
+  /** Event deliveries that ran out of attempts (newest first), with their last error. */
+  listDeadLetters(limit?: number): Promise<PlacetoPayEventDelivery[]> {
+    return this.deliveries.listDeadLetters(limit);
+  }
+
+  /** Gives a dead-lettered delivery a fresh set of attempts, due now. */
+  retryDelivery(deliveryId: string): Promise<void> {
+    return this.deliveries.retry(deliveryId);
+  }
+
+  /**
+   * Delivers every due event now and resolves when done: call it after `syncPayment` when the
+   * page you render depends on what your listeners do.
+   */
+  deliverPendingEvents(): Promise<DrainSummary> {
+    return this.deliveries.deliverNow();
+  }
 
   /**
    * Stores the payment, then creates its session. Invalid input stores nothing. A definite refusal

@@ -42,6 +42,8 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await page.getByRole('link', { name: 'Return to the merchant' }).click();
     await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
+    // The sample's listener marked the order paid.
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
   });
 
   it('shows a rejected payment for a declining card once the buyer gives up', async () => {
@@ -54,6 +56,9 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await page.getByRole('button', { name: 'Cancel payment' }).click();
     await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('REJECTED');
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe(
+      'PAYMENT_REJECTED',
+    );
   });
 
   it('shows a rejected payment when the buyer cancels', async () => {
@@ -62,5 +67,8 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await page.getByRole('button', { name: 'Cancel payment' }).click();
     await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('REJECTED');
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe(
+      'PAYMENT_REJECTED',
+    );
   });
 });

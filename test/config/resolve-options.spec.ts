@@ -37,6 +37,11 @@ describe('configuration', () => {
       authAlgorithm: 'sha256',
       clockOffsetMs: 0,
       allowDuplicateReferences: false,
+      eventMaxAttempts: 10,
+      eventRetryBaseDelayMs: 1000,
+      eventRetryMaxDelayMs: 3600000,
+      eventLeaseMs: 60000,
+      eventPollMs: 2000,
     });
   });
 

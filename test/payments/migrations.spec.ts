@@ -25,13 +25,17 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
 
     it('creates the schema the entities describe: TypeORM sees no pending change', async () => {
       const ran = await dataSource.runMigrations();
-      expect(ran.map((m) => m.name)).toEqual(['CreatePlacetoPayTables1764230400000']);
+      expect(ran.map((m) => m.name)).toEqual([
+        'CreatePlacetoPayTables1764230400000',
+        'CreatePlacetoPayEventDeliveries1764230460000',
+      ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
       expect(await dataSource.showMigrations()).toBe(false);
     });
 
     it('reverts cleanly and applies again', async () => {
+      await dataSource.undoLastMigration();
       await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {

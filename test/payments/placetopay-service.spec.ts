@@ -172,7 +172,6 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(payment).toMatchObject({ status: 'UNKNOWN', needsReview: true, requestId: null });
       expect((await app.repository.history(payment!.id)).map((e) => e.type)).toEqual([
         'payment.review_required',
-        'payment.status_changed',
       ]);
       // It still blocks the reference: the buyer may have a live session.
       await expect(app.service.createPayment({ ...request })).rejects.toBeInstanceOf(

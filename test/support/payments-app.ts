@@ -1,7 +1,11 @@
+import type { Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
+  PLACETOPAY_CLOCK,
   PLACETOPAY_ENTITIES,
+  EventDispatcher,
+  type PlacetoPayClock,
   PLACETOPAY_MIGRATIONS,
   PaymentLifecycle,
   PaymentStatus,
@@ -23,18 +27,29 @@ export interface PaymentsApp {
   service: PlacetoPayService;
   repository: PlacetoPayPaymentRepository;
   dataSource: DataSource;
+  dispatcher: EventDispatcher;
   database: TestDatabase;
   close(): Promise<void>;
 }
 
 /** A Nest app with TypeORM on a fresh database of `engine`, migrated, and the full module. */
+export interface PaymentsAppExtras {
+  /** Providers of the host app (listeners, ...). */
+  providers?: Provider[];
+  clock?: PlacetoPayClock;
+  /** Share a database with another app instead of creating one (it is not dropped on close). */
+  database?: TestDatabase;
+}
+
 export async function startPaymentsApp(
   engine: Engine,
   options: PlacetoPayModuleOptions = {},
   logs?: LogCapture,
+  extras: PaymentsAppExtras = {},
 ): Promise<PaymentsApp> {
-  const database = await engine.create();
+  const database = extras.database ?? (await engine.create());
   const builder = Test.createTestingModule({
+    providers: extras.providers ?? [],
     imports: [
       TypeOrmModule.forRoot({
         ...database.options,
@@ -54,6 +69,7 @@ export async function startPaymentsApp(
     ],
   });
   if (logs) builder.setLogger(logs);
+  if (extras.clock) builder.overrideProvider(PLACETOPAY_CLOCK).useValue(extras.clock);
   const moduleRef = await builder.compile();
   await moduleRef.init();
   return {
@@ -62,10 +78,11 @@ export async function startPaymentsApp(
     service: moduleRef.get(PlacetoPayService),
     repository: moduleRef.get(PlacetoPayPaymentRepository),
     dataSource: moduleRef.get(DataSource),
+    dispatcher: moduleRef.get(EventDispatcher),
     database,
     async close() {
       await moduleRef.close();
-      await database.drop();
+      if (!extras.database) await database.drop();
     },
   };
 }

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { PlacetoPayError } from '../gateway/errors/placetopay.error';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../placetopay.constants';
+import { EventDispatcher, type DrainSummary } from './event-dispatcher';
+import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
+
+export class PlacetoPayDeliveryNotFoundError extends PlacetoPayError {
+  readonly code = 'PLACETOPAY_DELIVERY_NOT_FOUND';
+
+  constructor(readonly deliveryId: string) {
+    super(`No dead-lettered PlacetoPay event delivery ${deliveryId}`);
+  }
+}
+
+/** Operations on event deliveries: dead letters, retries, an immediate delivery pass. */
+@Injectable()
+export class EventDeliveries {
+  constructor(
+    @InjectRepository(PlacetoPayEventDelivery)
+    private readonly deliveries: Repository<PlacetoPayEventDelivery>,
+    private readonly dispatcher: EventDispatcher,
+    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+  ) {}
+
+  /** Deliveries that ran out of attempts, newest first, with the last error. */
+  listDeadLetters(limit = 100): Promise<PlacetoPayEventDelivery[]> {
+    return this.deliveries.find({
+      where: { status: 'dead' },
+      order: { createdAt: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** Gives a dead-lettered delivery a fresh set of attempts, due now. */
+  async retry(deliveryId: string): Promise<void> {
+    const result = await this.deliveries.update(
+      { id: deliveryId, status: 'dead' },
+      {
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: this.clock.now(),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    );
+    if (result.affected !== 1) throw new PlacetoPayDeliveryNotFoundError(deliveryId);
+    this.dispatcher.kick();
+  }
+
+  /** Delivers everything due now and resolves when done (e.g. before rendering a return page). */
+  deliverNow(): Promise<DrainSummary> {
+    return this.dispatcher.drain();
+  }
+}

@@ -1,0 +1,296 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EntityManager, Repository } from 'typeorm';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { backoffDelay } from '../gateway/retry-policy';
+import { PlacetoPayPaymentEvent } from '../payments/placetopay-payment-event.entity';
+import {
+  PLACETOPAY_CLOCK,
+  PLACETOPAY_OPTIONS,
+  type PlacetoPayClock,
+} from '../placetopay.constants';
+import { EventListenerRegistry } from './event-listener-registry';
+import type { PlacetoPayEvent } from './placetopay-event';
+import type { PlacetoPayEventType } from './placetopay-event-type';
+import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
+
+const BATCH = 50;
+
+export interface DrainSummary {
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+}
+
+/**
+ * Delivers outbox events to listeners, at least once. Each (event, listener) pair is a delivery
+ * row, claimed with a conditional UPDATE lease so replicas never run the same pair at once; a
+ * failure is retried with exponential backoff and jitter, then dead-lettered. For one payment and
+ * one listener, events are delivered in order. A process that dies mid-delivery leaves a lease
+ * that expires: the delivery is made after restart, by whichever replica gets there first.
+ */
+@Injectable()
+export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('PlacetoPayEvents');
+  /** This replica's lease owner id. */
+  readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Jitter source; replaceable in tests. */
+  random: () => number = Math.random;
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<DrainSummary>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly registry: EventListenerRegistry,
+    @InjectRepository(PlacetoPayEventDelivery)
+    private readonly deliveries: Repository<PlacetoPayEventDelivery>,
+    @InjectRepository(PlacetoPayPaymentEvent)
+    private readonly events: Repository<PlacetoPayPaymentEvent>,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.eventPollMs > 0) {
+      this.timer = setInterval(() => this.kick(), this.options.eventPollMs);
+      this.timer.unref();
+      // Deliveries left behind by a previous run are picked up at once.
+      this.kick();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.draining?.catch(() => undefined);
+  }
+
+  /**
+   * Creates the delivery rows of new events, in the transaction that wrote them: one per listener
+   * that hears the event.
+   */
+  async fanOut(manager: EntityManager, events: PlacetoPayPaymentEvent[]): Promise<void> {
+    const now = this.clock.now();
+    const rows = events.flatMap((event) =>
+      this.registry.listenersFor(event.type, event.fromStatus !== event.toStatus).map((listener) =>
+        manager.create(PlacetoPayEventDelivery, {
+          id: randomUUID(),
+          eventId: event.id,
+          listenerId: listener.id,
+          paymentId: event.paymentId,
+          sequence: event.sequence,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          leaseOwner: null,
+          leaseUntil: null,
+          lastError: null,
+          deliveredAt: null,
+          createdAt: now,
+        }),
+      ),
+    );
+    if (rows.length) await manager.insert(PlacetoPayEventDelivery, rows);
+  }
+
+  /** Starts a delivery pass in the background, now. Never throws, never blocks the caller. */
+  kick(): void {
+    if (this.stopped) return;
+    void this.drain().catch((error: unknown) =>
+      this.logger.error(
+        `event delivery pass failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+  }
+
+  /** Resolves when no delivery pass is running (without starting one). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining.catch(() => undefined);
+  }
+
+  /** Delivers everything due now; concurrent calls share one pass (and run one more after it). */
+  drain(): Promise<DrainSummary> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      const total: DrainSummary = { delivered: 0, failed: 0, deadLettered: 0 };
+      try {
+        do {
+          this.again = false;
+          for (;;) {
+            const pass = await this.deliverBatch();
+            total.delivered += pass.delivered;
+            total.failed += pass.failed;
+            total.deadLettered += pass.deadLettered;
+            if (pass.claimed === 0 || this.stopped) break;
+          }
+        } while (this.again && !this.stopped);
+      } finally {
+        this.draining = undefined;
+      }
+      return total;
+    })();
+    return this.draining;
+  }
+
+  private async deliverBatch(): Promise<DrainSummary & { claimed: number }> {
+    const now = this.clock.now();
+    const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
+    const d = (name: string) => `d.${escape(name)}`;
+    const e = (name: string) => `e.${escape(name)}`;
+    // Due, not leased by someone alive, and no earlier pending event of the same payment for the
+    // same listener (order per payment).
+    const due = await this.deliveries
+      .createQueryBuilder('d')
+      .where(`${d('status')} = 'pending'`)
+      .andWhere(`${d('nextAttemptAt')} <= :now`, { now: now.getTime() })
+      .andWhere(`(${d('leaseUntil')} IS NULL OR ${d('leaseUntil')} < :now)`)
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM ${escape(this.deliveries.metadata.tableName)} e WHERE ${e('paymentId')} = ${d('paymentId')} ` +
+          `AND ${e('listenerId')} = ${d('listenerId')} AND ${e('sequence')} < ${d('sequence')} AND ${e('status')} = 'pending')`,
+      )
+      .orderBy(d('createdAt'), 'ASC')
+      .addOrderBy(d('sequence'), 'ASC')
+      .limit(BATCH)
+      .getMany();
+
+    const summary = { delivered: 0, failed: 0, deadLettered: 0, claimed: 0 };
+    for (const delivery of due) {
+      if (this.stopped) break;
+      if (!(await this.claim(delivery, now))) continue;
+      summary.claimed++;
+      const outcome = await this.run(delivery);
+      summary[outcome]++;
+    }
+    return summary;
+  }
+
+  private async claim(delivery: PlacetoPayEventDelivery, now: Date): Promise<boolean> {
+    const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
+    const result = await this.deliveries
+      .createQueryBuilder()
+      .update()
+      .set({
+        leaseOwner: this.owner,
+        leaseUntil: new Date(now.getTime() + this.options.eventLeaseMs),
+        attempts: () => `${escape('attempts')} + 1`,
+      })
+      .where(`${escape('id')} = :id`, { id: delivery.id })
+      .andWhere(`${escape('status')} = 'pending'`)
+      .andWhere(`${escape('attempts')} = :attempts`, { attempts: delivery.attempts })
+      .andWhere(`(${escape('leaseUntil')} IS NULL OR ${escape('leaseUntil')} < :now)`, {
+        now: now.getTime(),
+      })
+      .execute();
+    if (result.affected !== 1) return false;
+    delivery.attempts += 1;
+    return true;
+  }
+
+  private async run(
+    delivery: PlacetoPayEventDelivery,
+  ): Promise<'delivered' | 'failed' | 'deadLettered'> {
+    const listener = this.registry.get(delivery.listenerId);
+    let error: unknown;
+    if (!listener) {
+      error = new Error(`no listener ${delivery.listenerId} in this process`);
+    } else {
+      try {
+        const row = await this.events.findOneByOrFail({ id: delivery.eventId });
+        await listener.handle(toEvent(row));
+      } catch (caught) {
+        error = caught ?? new Error('listener failed');
+      }
+    }
+    const now = this.clock.now();
+
+    if (error === undefined) {
+      await this.settle(delivery, {
+        status: 'delivered',
+        deliveredAt: now,
+        leaseOwner: null,
+        leaseUntil: null,
+        lastError: null,
+      });
+      return 'delivered';
+    }
+    const message = (
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    ).slice(0, 1000);
+    if (delivery.attempts >= this.options.eventMaxAttempts) {
+      await this.settle(delivery, {
+        status: 'dead',
+        leaseOwner: null,
+        leaseUntil: null,
+        lastError: message,
+      });
+      this.logger.warn(
+        `delivery of event ${delivery.eventId} to ${delivery.listenerId} dead-lettered after ${delivery.attempts} attempts: ${message}`,
+      );
+      return 'deadLettered';
+    }
+    const delay = backoffDelay(
+      delivery.attempts,
+      {
+        baseDelayMs: this.options.eventRetryBaseDelayMs,
+        maxDelayMs: this.options.eventRetryMaxDelayMs,
+      },
+      // Equal jitter: never less than half the exponential delay.
+      () => 0.5 + this.random() / 2,
+    );
+    await this.settle(delivery, {
+      nextAttemptAt: new Date(now.getTime() + delay),
+      leaseOwner: null,
+      leaseUntil: null,
+      lastError: message,
+    });
+    this.logger.warn(
+      `listener ${delivery.listenerId} failed on event ${delivery.eventId} (attempt ${delivery.attempts}); retrying in ${delay} ms`,
+    );
+    return 'failed';
+  }
+
+  /** Ends this replica's hold on a delivery; a lease lost meanwhile changes nothing. */
+  private async settle(
+    delivery: PlacetoPayEventDelivery,
+    changes: Partial<PlacetoPayEventDelivery>,
+  ): Promise<void> {
+    const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
+    await this.deliveries
+      .createQueryBuilder()
+      .update()
+      .set(changes)
+      .where(`${escape('id')} = :id`, { id: delivery.id })
+      .andWhere(`${escape('leaseOwner')} = :owner`, { owner: this.owner })
+      .execute();
+  }
+}
+
+export function toEvent(row: PlacetoPayPaymentEvent): PlacetoPayEvent {
+  const payload = row.payload as {
+    payment: PlacetoPayEvent['payment'];
+    details?: Record<string, unknown>;
+  };
+  return {
+    id: row.id,
+    type: row.type as PlacetoPayEventType,
+    occurredAt: row.createdAt,
+    source: row.source as PlacetoPayEvent['source'],
+    previousStatus: row.fromStatus,
+    status: row.toStatus,
+    transition: row.fromStatus !== row.toStatus,
+    payment: payload.payment,
+    ...(payload.details ? { details: payload.details } : {}),
+  };
+}

@@ -1,0 +1,46 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { EventListenerRegistry } from './event-listener-registry';
+import { PLACETOPAY_EVENT_LISTENER } from './on-placetopay-event.decorator';
+import type { PlacetoPayEvent } from './placetopay-event';
+import type { PlacetoPayEventType } from './placetopay-event-type';
+
+/** Finds `@OnPlacetoPayEvent` methods on the host's providers at start-up. */
+@Injectable()
+export class EventListenerExplorer implements OnModuleInit {
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly registry: EventListenerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      // Request-scoped providers have no instance here: look at their class to refuse them.
+      const prototype = (
+        instance && typeof instance === 'object'
+          ? Object.getPrototypeOf(instance)
+          : (wrapper.metatype as { prototype?: object } | undefined)?.prototype
+      ) as object | undefined;
+      if (!prototype || typeof prototype !== 'object') continue;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const types = this.reflector.get<PlacetoPayEventType[] | undefined>(
+          PLACETOPAY_EVENT_LISTENER,
+          (prototype as Record<string, () => unknown>)[method],
+        );
+        if (!types) continue;
+        const id = `${prototype.constructor.name}.${method}`;
+        if (!wrapper.isDependencyTreeStatic() || !instance) {
+          throw new Error(
+            `@OnPlacetoPayEvent on ${id}: listeners must live on singleton providers, ` +
+              'not request- or transient-scoped ones (events are delivered outside any request)',
+          );
+        }
+        const handler = (instance![method] as (event: PlacetoPayEvent) => unknown).bind(instance);
+        this.registry.register({ id, types, handle: handler });
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { epochMillis } from '../payments/column-transformers';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One (event, listener) pair: tracked, retried and dead-lettered on its own. */
+@Entity('placetopay_event_deliveries')
+@Index('UQ_placetopay_event_deliveries_pair', ['eventId', 'listenerId'], { unique: true })
+@Index('IDX_placetopay_event_deliveries_due', ['status', 'nextAttemptAt'])
+@Index('IDX_placetopay_event_deliveries_order', ['paymentId', 'listenerId', 'sequence'])
+export class PlacetoPayEventDelivery {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  eventId!: string;
+
+  /** `ProviderClass.method` of the listener. */
+  @Column({ type: 'varchar', length: 200 })
+  listenerId!: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  paymentId!: string;
+
+  /** The event's sequence within its payment: deliveries to one listener follow it. */
+  @Column({ type: 'int' })
+  sequence!: number;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'bigint', transformer: epochMillis })
+  nextAttemptAt!: Date;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  leaseUntil!: Date | null;
+
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  lastError!: string | null;
+
+  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  deliveredAt!: Date | null;
+
+  @Column({ type: 'bigint', transformer: epochMillis })
+  createdAt!: Date;
+}
