@@ -14,6 +14,7 @@ export type {
   PlacetoPayModuleExtras,
   PlacetoPayModuleOptions,
   PlacetoPayOptionsFactory,
+  PlacetoPayWebhookOptions,
   ResolvedPlacetoPayOptions,
 } from './config/placetopay-options.interface';
 export {
@@ -85,3 +86,14 @@ export {
 } from './events/placetopay-event-delivery.entity';
 export { EventDispatcher, type DrainSummary } from './events/event-dispatcher';
 export { PlacetoPayDeliveryNotFoundError } from './events/event-deliveries.service';
+export {
+  PlacetoPayNotification,
+  type NotificationState,
+} from './notifications/placetopay-notification.entity';
+export { NotificationInbox, type ReceiveResult } from './notifications/notification-inbox';
+export {
+  NotificationSignatureGuard,
+  type VerifiedNotification,
+} from './notifications/notification-signature.guard';
+export { DEFAULT_WEBHOOK_PATH } from './notifications/notification.controller';
+export { NOTIFICATION_BODY_LIMIT } from './notifications/notification-body';

@@ -15,6 +15,13 @@ import type {
 } from './config/placetopay-options.interface';
 import { resolvePlacetoPayOptions } from './config/resolve-options';
 import { PlacetoPayClient } from './gateway/placetopay.client';
+import { PLACETOPAY_MODULE_VARIABLES, readBoolean } from './config/environment-variables';
+import { NotificationInbox } from './notifications/notification-inbox';
+import { NotificationSignatureGuard } from './notifications/notification-signature.guard';
+import {
+  DEFAULT_WEBHOOK_PATH,
+  createNotificationController,
+} from './notifications/notification.controller';
 import { PLACETOPAY_ENTITIES } from './payments/entities';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
@@ -51,12 +58,29 @@ const PAYMENT_PROVIDERS = [
  * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
  * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
  */
+const WEBHOOK_PROVIDERS = [NotificationSignatureGuard, NotificationInbox];
+
+/** The route's settings: the synchronous option, else its environment variable, else the default. */
+export function resolveWebhook(
+  extras: PlacetoPayModuleExtras,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const variable = env[PLACETOPAY_MODULE_VARIABLES.webhookPath]?.trim();
+  const path = (extras.webhook?.path ?? (variable || DEFAULT_WEBHOOK_PATH)).replace(
+    /^\/+|\/+$/g,
+    '',
+  );
+  const enabled =
+    extras.webhook?.enabled ?? readBoolean(env[PLACETOPAY_MODULE_VARIABLES.webhookEnabled]) ?? true;
+  return { enabled, path, decorators: extras.webhook?.decorators ?? [] };
+}
+
 @Module({})
 export class PlacetoPayModule {
   static forRoot(options: PlacetoPayForRootOptions = {}): DynamicModule {
-    const { isGlobal, clientOnly, ...moduleOptions } = options;
+    const { isGlobal, clientOnly, webhook, ...moduleOptions } = options;
     return this.assemble(
-      { isGlobal, clientOnly },
+      { isGlobal, clientOnly, webhook },
       [],
       [{ provide: PLACETOPAY_MODULE_OPTIONS, useValue: moduleOptions }],
     );
@@ -64,7 +88,7 @@ export class PlacetoPayModule {
 
   static forRootAsync(options: PlacetoPayModuleAsyncOptions): DynamicModule {
     return this.assemble(
-      { isGlobal: options.isGlobal, clientOnly: options.clientOnly },
+      { isGlobal: options.isGlobal, clientOnly: options.clientOnly, webhook: options.webhook },
       options.imports ?? [],
       this.createAsyncProviders(options),
     );
@@ -77,9 +101,14 @@ export class PlacetoPayModule {
     optionProviders: Provider[],
   ): DynamicModule {
     const payments = !extras.clientOnly;
+    const webhook = resolveWebhook(extras);
     return {
       module: PlacetoPayModule,
       global: extras.isGlobal ?? false,
+      controllers:
+        payments && webhook.enabled
+          ? [createNotificationController(webhook.path, webhook.decorators)]
+          : [],
       imports: [
         ...imports,
         // A private axios instance: host interceptors on the global axios never see our bodies.
@@ -90,12 +119,18 @@ export class PlacetoPayModule {
         ...optionProviders,
         resolvedOptionsProvider,
         PlacetoPayClient,
-        ...(payments ? PAYMENT_PROVIDERS : []),
+        ...(payments ? [...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS] : []),
       ],
       exports: [
         ...CLIENT_EXPORTS,
         ...(payments
-          ? [PlacetoPayService, PaymentLifecycle, PlacetoPayPaymentRepository, PLACETOPAY_CLOCK]
+          ? [
+              PlacetoPayService,
+              PaymentLifecycle,
+              PlacetoPayPaymentRepository,
+              NotificationInbox,
+              PLACETOPAY_CLOCK,
+            ]
           : []),
       ],
     };

@@ -36,6 +36,9 @@ export async function bootstrapSample(
   const app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
   await app.listen(port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  // The embedded PlacetoPay notifies the shop's webhook, as the real one notifies the URL you
+  // register with PlacetoPay for your site.
+  if (simulator) simulator.sites[0].notificationUrl = `${url}/placetopay/notification`;
   return {
     app,
     url,

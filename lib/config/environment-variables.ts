@@ -39,7 +39,20 @@ export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = 
   },
   { option: 'eventLeaseMs', variable: 'PLACETOPAY_EVENT_LEASE_MS', kind: 'integer' },
   { option: 'eventPollMs', variable: 'PLACETOPAY_EVENT_POLL_MS', kind: 'integer' },
+  { option: 'allowLegacySha1', variable: 'PLACETOPAY_ALLOW_LEGACY_SHA1', kind: 'boolean' },
+  { option: 'notificationQuery', variable: 'PLACETOPAY_NOTIFICATION_QUERY', kind: 'boolean' },
 ];
+
+/** Variables read synchronously by `forRoot` / `forRootAsync` (they shape the module). */
+export const PLACETOPAY_MODULE_VARIABLES = {
+  webhookEnabled: 'PLACETOPAY_WEBHOOK_ENABLED',
+  webhookPath: 'PLACETOPAY_WEBHOOK_PATH',
+} as const;
+
+export function readBoolean(value: string | undefined): boolean | undefined {
+  const key = value?.trim().toLowerCase();
+  return key !== undefined && key in BOOLEANS ? BOOLEANS[key] : undefined;
+}
 
 const BOOLEANS: Record<string, boolean> = {
   true: true,

@@ -48,6 +48,13 @@ export interface PlacetoPayModuleOptions {
   eventLeaseMs?: number;
   /** How often each replica looks for due deliveries; 0 turns polling off. `PLACETOPAY_EVENT_POLL_MS`, default 2000. */
   eventPollMs?: number;
+  /** Accept notifications signed with legacy SHA-1. `PLACETOPAY_ALLOW_LEGACY_SHA1`, default true. */
+  allowLegacySha1?: boolean;
+  /**
+   * Settle a notification by querying its session (default). When false, notifications are only
+   * recorded and the probe or the return URL settles the payment. `PLACETOPAY_NOTIFICATION_QUERY`.
+   */
+  notificationQuery?: boolean;
 }
 
 /** The validated configuration every provider of the module reads. */
@@ -68,12 +75,28 @@ export interface ResolvedPlacetoPayOptions {
   eventRetryMaxDelayMs: number;
   eventLeaseMs: number;
   eventPollMs: number;
+  allowLegacySha1: boolean;
+  notificationQuery: boolean;
 }
 
 /** Module-level settings that must be known synchronously (they shape the module itself). */
+/** The notification route. Read when `forRoot` / `forRootAsync` is called, never asynchronously. */
+export interface PlacetoPayWebhookOptions {
+  /** Register the controller. `PLACETOPAY_WEBHOOK_ENABLED`, default true. */
+  enabled?: boolean;
+  /** Route path. `PLACETOPAY_WEBHOOK_PATH`, default `placetopay/notification`. */
+  path?: string;
+  /**
+   * Your own decorators for the route, e.g. `[Public(), SkipThrottle()]`: global guards and
+   * throttlers run on it too, and a 401 or 429 there loses the notification for good.
+   */
+  decorators?: MethodDecorator[];
+}
+
 export interface PlacetoPayModuleExtras {
   /** Register the module globally. */
   isGlobal?: boolean;
+  webhook?: PlacetoPayWebhookOptions;
   /**
    * Register only the gateway client: no entities, no PlacetoPayService, no TypeORM needed.
    * Default false.

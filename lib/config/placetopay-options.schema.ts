@@ -95,4 +95,10 @@ export class PlacetoPayOptionsSchema {
     message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
   })
   eventPollMs!: number;
+
+  @IsBoolean({ message: 'must be true or false' })
+  allowLegacySha1!: boolean;
+
+  @IsBoolean({ message: 'must be true or false' })
+  notificationQuery!: boolean;
 }

@@ -20,6 +20,8 @@ export const PLACETOPAY_DEFAULTS = {
   eventRetryMaxDelayMs: 3_600_000,
   eventLeaseMs: 60_000,
   eventPollMs: 2_000,
+  allowLegacySha1: true,
+  notificationQuery: true,
 } as const satisfies Partial<ResolvedPlacetoPayOptions>;
 
 const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];

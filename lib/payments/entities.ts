@@ -1,4 +1,5 @@
 import { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
+import { PlacetoPayNotification } from '../notifications/placetopay-notification.entity';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 
@@ -7,4 +8,5 @@ export const PLACETOPAY_ENTITIES = [
   PlacetoPayPayment,
   PlacetoPayPaymentEvent,
   PlacetoPayEventDelivery,
+  PlacetoPayNotification,
 ];

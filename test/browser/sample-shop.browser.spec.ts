@@ -44,6 +44,13 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
     // The sample's listener marked the order paid.
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
+    // The simulator also posted its signed notification to the sample's webhook, which took it.
+    await sample.simulator!.notifications.settled();
+    expect(sample.simulator!.notifications.sent.at(-1)).toMatchObject({
+      url: `${sample.url}/placetopay/notification`,
+      responseStatus: 200,
+      body: { status: { status: 'APPROVED' } },
+    });
   });
 
   it('shows a rejected payment for a declining card once the buyer gives up', async () => {

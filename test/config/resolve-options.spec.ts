@@ -42,6 +42,8 @@ describe('configuration', () => {
       eventRetryMaxDelayMs: 3600000,
       eventLeaseMs: 60000,
       eventPollMs: 2000,
+      allowLegacySha1: true,
+      notificationQuery: true,
     });
   });
 

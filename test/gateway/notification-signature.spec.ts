@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { checkNotificationSignature, computeNotificationSignature } from 'nestjs-placetopay';
 import { signNotification } from 'nestjs-placetopay/testing';
 
@@ -69,5 +70,70 @@ describe('notification signature (API.md §7.3)', () => {
     expect(
       checkNotificationSignature(`sha256:${v.sha256}`, { ...input, date: '2016-10-10T21:39:57Z' }),
     ).toEqual({ valid: false, reason: 'mismatch' });
+  });
+});
+
+describe('notification signature properties', () => {
+  const fields = fc.record({
+    requestId: fc.integer({ min: 1, max: 2 ** 40 }),
+    status: fc.constantFrom(
+      'APPROVED',
+      'REJECTED',
+      'PENDING',
+      'APPROVED_PARTIAL',
+      'PARTIAL_EXPIRED',
+    ),
+    date: fc
+      .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    secretKey: fc.string({ minLength: 1, maxLength: 40 }),
+    algorithm: fc.constantFrom('sha256' as const, 'sha1' as const),
+  });
+
+  it('verifies whatever it signed', () => {
+    fc.assert(
+      fc.property(fields, (f) => {
+        const signature = signNotification(f);
+        return checkNotificationSignature(signature, f).valid;
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a change to any signed field', () => {
+    fc.assert(
+      fc.property(
+        fields,
+        fc.constantFrom('requestId', 'status', 'date', 'secretKey'),
+        (f, field) => {
+          const signature = signNotification(f);
+          const changed = {
+            ...f,
+            [field]:
+              field === 'requestId' ? f.requestId + 1 : `${String(f[field as keyof typeof f])}x`,
+          };
+          return !checkNotificationSignature(signature, changed).valid;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a change to any character of the signature', () => {
+    fc.assert(
+      fc.property(
+        fields,
+        fc.nat(),
+        fc.constantFrom(...'0123456789abcdefABCDEF:x'.split('')),
+        (f, at, replacement) => {
+          const signature = signNotification(f);
+          const index = at % signature.length;
+          fc.pre(signature[index] !== replacement);
+          const tampered = `${signature.slice(0, index)}${replacement}${signature.slice(index + 1)}`;
+          return !checkNotificationSignature(tampered, f).valid;
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -28,6 +28,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(ran.map((m) => m.name)).toEqual([
         'CreatePlacetoPayTables1764230400000',
         'CreatePlacetoPayEventDeliveries1764230460000',
+        'CreatePlacetoPayNotifications1764230520000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -35,8 +36,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('reverts cleanly and applies again', async () => {
-      await dataSource.undoLastMigration();
-      await dataSource.undoLastMigration();
+      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable('placetopay_payments')).toBe(false);

@@ -1,0 +1,210 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Semaphore } from 'async-mutex';
+import { randomUUID } from 'node:crypto';
+import type { Repository } from 'typeorm';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PlacetoPayClient } from '../gateway/placetopay.client';
+import { backoffDelay } from '../gateway/retry-policy';
+import { PaymentLifecycle } from '../payments/payment-lifecycle';
+import { isFinalStatus } from '../payments/payment-status';
+import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
+import {
+  PLACETOPAY_CLOCK,
+  PLACETOPAY_OPTIONS,
+  type PlacetoPayClock,
+} from '../placetopay.constants';
+import type { VerifiedNotification } from './notification-signature.guard';
+import { PlacetoPayNotification } from './placetopay-notification.entity';
+
+const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
+/** How long a replica owns a notification it is settling. */
+const CLAIM_MS = 60_000;
+const BATCH = 50;
+/**
+ * Settlements running at once per process: the answer path (one INSERT) must always find a free
+ * database connection, whatever the backlog.
+ */
+const SETTLE_CONCURRENCY = 2;
+
+export interface ReceiveResult {
+  received: true;
+  duplicate: boolean;
+}
+
+/**
+ * The webhook's inbox. A verified notification is recorded (deduplicated on requestId + status +
+ * date) before the answer, then settled in the background: its session is queried and applied
+ * through the lifecycle. A failure leaves the row pending and it is retried with backoff until it
+ * is settled: a notification is never lost.
+ */
+@Injectable()
+export class NotificationInbox implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('PlacetoPayWebhook');
+  private timer?: NodeJS.Timeout;
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly settling = new Semaphore(SETTLE_CONCURRENCY);
+  private stopped = false;
+
+  constructor(
+    @InjectRepository(PlacetoPayNotification)
+    private readonly notifications: Repository<PlacetoPayNotification>,
+    private readonly payments: PlacetoPayPaymentRepository,
+    private readonly lifecycle: PaymentLifecycle,
+    private readonly client: PlacetoPayClient,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.eventPollMs > 0) {
+      this.timer = setInterval(() => this.track(this.retryDue()), this.options.eventPollMs);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+  }
+
+  /** Records a verified notification; settles it in the background. */
+  async receive(notification: VerifiedNotification): Promise<ReceiveResult> {
+    const key = {
+      requestId: notification.requestId,
+      status: notification.status,
+      statusDate: notification.date,
+    };
+    const now = this.clock.now();
+    const row = this.notifications.create({
+      id: randomUUID(),
+      ...key,
+      reference: notification.reference,
+      signatureAlgorithm: notification.algorithm,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: null,
+      receivedAt: now,
+      settledAt: null,
+    });
+    try {
+      await this.notifications.insert(row);
+    } catch (error) {
+      // Lost a race against the same notification: the unique key says it is a duplicate.
+      if (await this.notifications.existsBy(key)) return { received: true, duplicate: true };
+      throw error;
+    }
+    this.track(this.settling.runExclusive(() => this.settle(row)));
+    return { received: true, duplicate: false };
+  }
+
+  /** Settles every pending notification that is due (what the poll and the probe call). */
+  async retryDue(): Promise<number> {
+    if (this.stopped) return 0;
+    const escape = (name: string) => this.notifications.manager.connection.driver.escape(name);
+    const due = await this.notifications
+      .createQueryBuilder('n')
+      .where(`n.${escape('state')} = 'pending'`)
+      .andWhere(`n.${escape('nextAttemptAt')} <= :now`, { now: this.clock.now().getTime() })
+      .orderBy(`n.${escape('receivedAt')}`, 'ASC')
+      .limit(BATCH)
+      .getMany();
+    const results = await Promise.all(
+      due.map((row) => this.settling.runExclusive(() => this.settle(row))),
+    );
+    return results.filter(Boolean).length;
+  }
+
+  /** Resolves when no settlement started by this process is running. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.running.add(work);
+    void work
+      .catch((error: unknown) =>
+        this.logger.error(`notification settlement failed: ${describe(error)}`),
+      )
+      .finally(() => this.running.delete(work));
+  }
+
+  /** Claims the row (a conditional UPDATE), queries the session and applies it. */
+  private async settle(row: PlacetoPayNotification): Promise<boolean> {
+    if (!(await this.claim(row))) return false;
+    try {
+      const payment = await this.payments.findByRequestId(row.requestId);
+      if (!payment) {
+        this.logger.warn(
+          `notification for unknown requestId ${row.requestId} (reference ${row.reference ?? '-'}) recorded`,
+        );
+        await this.finish(row, 'unknown_payment');
+        return true;
+      }
+      if (!isFinalStatus(payment.status) && this.options.notificationQuery) {
+        const session = await this.client.getSession(row.requestId);
+        const outcome = await this.lifecycle.apply({ source: 'notification', session });
+        if (outcome.kind === 'unknown_payment') {
+          await this.finish(row, 'unknown_payment');
+          return true;
+        }
+      }
+      await this.finish(row, 'settled');
+      return true;
+    } catch (error) {
+      const delay = backoffDelay(row.attempts, RETRY, () => 0.5 + Math.random() / 2);
+      await this.notifications.update(
+        { id: row.id, state: 'pending' },
+        {
+          nextAttemptAt: new Date(this.clock.now().getTime() + delay),
+          lastError: describe(error).slice(0, 500),
+        },
+      );
+      this.logger.warn(
+        `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${describe(error)}`,
+      );
+      return false;
+    }
+  }
+
+  private async claim(row: PlacetoPayNotification): Promise<boolean> {
+    const escape = (name: string) => this.notifications.manager.connection.driver.escape(name);
+    const now = this.clock.now();
+    const result = await this.notifications
+      .createQueryBuilder()
+      .update()
+      .set({
+        attempts: () => `${escape('attempts')} + 1`,
+        nextAttemptAt: new Date(now.getTime() + CLAIM_MS),
+      })
+      .where(`${escape('id')} = :id`, { id: row.id })
+      .andWhere(`${escape('state')} = 'pending'`)
+      .andWhere(`${escape('attempts')} = :attempts`, { attempts: row.attempts })
+      .execute();
+    if (result.affected !== 1) return false;
+    row.attempts += 1;
+    return true;
+  }
+
+  private async finish(
+    row: PlacetoPayNotification,
+    state: 'settled' | 'unknown_payment',
+  ): Promise<void> {
+    await this.notifications.update(
+      { id: row.id },
+      { state, settledAt: this.clock.now(), lastError: null },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,83 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  PayloadTooLargeException,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { checkNotificationSignature } from '../gateway/notification-signature';
+import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { BodyTooLargeError, nestFormKeys, readNotificationBody } from './notification-body';
+import { readNotificationPayload, type NotificationPayload } from './notification-payload';
+
+/** Where the guard leaves the verified notification for the controller. */
+export const VERIFIED_NOTIFICATION = Symbol('placetopayVerifiedNotification');
+
+export interface VerifiedNotification extends NotificationPayload {
+  algorithm: 'sha256' | 'sha1';
+}
+
+/**
+ * Verifies PlacetoPay's signature (API.md §7.3) over requestId, status.status and status.date as
+ * received: algorithm from the prefix, lowercase hex, length check, constant-time comparison.
+ * A malformed notification gets 400, a bad signature 401 with a reason code; nothing is stored.
+ */
+@Injectable()
+export class NotificationSignatureGuard implements CanActivate {
+  private readonly logger = new Logger('PlacetoPayWebhook');
+
+  constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest();
+    let body: unknown;
+    try {
+      body = await readNotificationBody(request.raw ?? request);
+      if (body === undefined && request.body !== undefined) {
+        body =
+          typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
+            ? nestFormKeys(request.body)
+            : request.body;
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        this.logger.warn('refused a notification larger than 16 KB');
+        throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
+      }
+      throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
+    }
+    const read = readNotificationPayload(body);
+    if (!read.ok) {
+      this.logger.warn(`refused a notification without ${read.missing.join(', ')}`);
+      throw new BadRequestException({
+        error: 'invalid_notification',
+        reason: 'missing_fields',
+        fields: read.missing,
+      });
+    }
+    const { payload } = read;
+    const check = checkNotificationSignature(
+      payload.signature,
+      {
+        requestId: payload.requestIdText,
+        status: payload.status,
+        date: payload.date,
+        secretKey: this.options.secretKey,
+      },
+      this.options.allowLegacySha1,
+    );
+    if (!check.valid) {
+      this.logger.warn(
+        `refused a notification for requestId ${payload.requestId}: signature ${check.reason}`,
+      );
+      throw new UnauthorizedException({ error: 'invalid_signature', reason: check.reason });
+    }
+    const verified: VerifiedNotification = { ...payload, algorithm: check.algorithm };
+    request[VERIFIED_NOTIFICATION] = verified;
+    return true;
+  }
+}
