@@ -32,6 +32,13 @@ const BATCH = 50;
  * database connection, whatever the backlog.
  */
 const SETTLE_CONCURRENCY = 2;
+/**
+ * Settling yields to incoming notifications: it waits for a pause of QUIET_MS in them, but never
+ * holds a notification back longer than MAX_DEFER_MS. The row is in the inbox already, so nothing
+ * waits on this but the payment's status.
+ */
+const QUIET_MS = 20;
+const MAX_DEFER_MS = 10_000;
 
 export interface ReceiveResult {
   received: true;
@@ -50,6 +57,9 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
   private readonly running = new Set<Promise<unknown>>();
   private readonly settling = new Semaphore(SETTLE_CONCURRENCY);
+  private readonly queue: Array<{ row: PlacetoPayNotification; at: number }> = [];
+  private pumping?: Promise<void>;
+  private lastReceiveAt = 0;
   private stopped = false;
 
   constructor(
@@ -77,6 +87,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
 
   /** Records a verified notification; settles it in the background. */
   async receive(notification: VerifiedNotification): Promise<ReceiveResult> {
+    this.lastReceiveAt = performance.now();
     const key = {
       requestId: notification.requestId,
       status: notification.status,
@@ -102,7 +113,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       if (await this.notifications.existsBy(key)) return { received: true, duplicate: true };
       throw error;
     }
-    this.track(this.settling.runExclusive(() => this.settle(row)));
+    this.queue.push({ row, at: performance.now() });
+    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
     return { received: true, duplicate: false };
   }
 
@@ -124,7 +136,29 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Resolves when no settlement started by this process is running. */
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      const now = performance.now();
+      const quietFor = now - this.lastReceiveAt;
+      if (quietFor < QUIET_MS && now - this.queue[0].at < MAX_DEFER_MS) {
+        await new Promise((resolve) => setTimeout(resolve, QUIET_MS - quietFor).unref());
+        continue;
+      }
+      const batch = this.queue.splice(0, SETTLE_CONCURRENCY);
+      await Promise.all(
+        batch.map(({ row }) =>
+          this.settling
+            .runExclusive(() => this.settle(row))
+            .catch((error: unknown) =>
+              this.logger.error(`notification settlement failed: ${describe(error)}`),
+            ),
+        ),
+      );
+    }
+  }
+
   async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
     while (this.running.size) await Promise.allSettled([...this.running]);
   }
 
