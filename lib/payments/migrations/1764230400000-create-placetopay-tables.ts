@@ -6,25 +6,11 @@ import {
   type QueryRunner,
 } from 'typeorm';
 import type { TableColumnOptions } from 'typeorm/schema-builder/options/TableColumnOptions';
+import { bigintColumn, integerColumn, varcharColumn } from './migration-columns';
 
-const text = (name: string, length: number, nullable = false): TableColumnOptions => ({
-  name,
-  type: 'varchar',
-  length: String(length),
-  isNullable: nullable,
-});
-const bigint = (name: string, nullable = false, defaultValue?: number): TableColumnOptions => ({
-  name,
-  type: 'bigint',
-  isNullable: nullable,
-  ...(defaultValue === undefined ? {} : { default: defaultValue }),
-});
-const integer = (name: string, defaultValue?: number): TableColumnOptions => ({
-  name,
-  type: 'integer',
-  isNullable: false,
-  ...(defaultValue === undefined ? {} : { default: defaultValue }),
-});
+const text = varcharColumn;
+const bigint = bigintColumn;
+const integer = integerColumn;
 const json = (name: string, nullable = true): TableColumnOptions => ({
   name,
   type: 'text',

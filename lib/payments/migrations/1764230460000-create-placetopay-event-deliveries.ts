@@ -1,17 +1,13 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { bigintColumn, integerColumn, varcharColumn } from './migration-columns';
 
 /** Creates `placetopay_event_deliveries`: one row per (event, listener) pair. */
 export class CreatePlacetoPayEventDeliveries1764230460000 implements MigrationInterface {
   name = 'CreatePlacetoPayEventDeliveries1764230460000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const text = (name: string, length: number, isNullable = false) => ({
-      name,
-      type: 'varchar',
-      length: String(length),
-      isNullable,
-    });
-    const bigint = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    const text = varcharColumn;
+    const bigint = bigintColumn;
     await queryRunner.createTable(
       new Table({
         name: 'placetopay_event_deliveries',
@@ -20,9 +16,9 @@ export class CreatePlacetoPayEventDeliveries1764230460000 implements MigrationIn
           text('eventId', 36),
           text('listenerId', 200),
           text('paymentId', 36),
-          { name: 'sequence', type: 'integer', isNullable: false },
+          integerColumn('sequence'),
           text('status', 16),
-          { name: 'attempts', type: 'integer', isNullable: false, default: 0 },
+          integerColumn('attempts', 0),
           bigint('nextAttemptAt'),
           text('leaseOwner', 64, true),
           bigint('leaseUntil', true),

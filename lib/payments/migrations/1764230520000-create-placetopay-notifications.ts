@@ -1,17 +1,13 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { bigintColumn, integerColumn, varcharColumn } from './migration-columns';
 
 /** Creates `placetopay_notifications`: the webhook's inbox. */
 export class CreatePlacetoPayNotifications1764230520000 implements MigrationInterface {
   name = 'CreatePlacetoPayNotifications1764230520000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const text = (name: string, length: number, isNullable = false) => ({
-      name,
-      type: 'varchar',
-      length: String(length),
-      isNullable,
-    });
-    const bigint = (name: string, isNullable = false) => ({ name, type: 'bigint', isNullable });
+    const text = varcharColumn;
+    const bigint = bigintColumn;
     await queryRunner.createTable(
       new Table({
         name: 'placetopay_notifications',
@@ -23,7 +19,7 @@ export class CreatePlacetoPayNotifications1764230520000 implements MigrationInte
           text('reference', 64, true),
           text('signatureAlgorithm', 8),
           text('state', 16),
-          { name: 'attempts', type: 'integer', isNullable: false, default: 0 },
+          integerColumn('attempts', 0),
           bigint('nextAttemptAt'),
           text('lastError', 500, true),
           bigint('receivedAt'),
