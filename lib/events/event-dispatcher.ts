@@ -8,6 +8,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { inspect } from 'node:util';
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { backoffDelay } from '../gateway/retry-policy';
@@ -23,6 +24,21 @@ import type { PlacetoPayEventType } from './placetopay-event-type';
 import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
 
 const BATCH = 50;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** A thrown value as text, whatever was thrown (even values whose toString throws). */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return typeof error === 'string' ? error : inspect(error, { depth: 2 });
+  } catch {
+    return 'unprintable thrown value';
+  }
+}
+
+class ListenerTimeoutError extends Error {
+  override name = 'ListenerTimeoutError';
+}
 
 export interface DrainSummary {
   delivered: number;
@@ -71,7 +87,11 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.draining?.catch(() => undefined);
+    // A listener that hangs must not hold the shutdown: give the pass a grace period.
+    await Promise.race([
+      this.draining?.catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
   }
 
   /**
@@ -145,6 +165,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async deliverBatch(): Promise<DrainSummary & { claimed: number }> {
+    const listeners = this.registry.all().map((l) => l.id);
+    if (listeners.length === 0) return { delivered: 0, failed: 0, deadLettered: 0, claimed: 0 };
     const now = this.clock.now();
     const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
     const d = (name: string) => `d.${escape(name)}`;
@@ -154,6 +176,8 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const due = await this.deliveries
       .createQueryBuilder('d')
       .where(`${d('status')} = 'pending'`)
+      // Only listeners this process has: a replica without one (mid-deploy) leaves its pairs alone.
+      .andWhere(`${d('listenerId')} IN (:...listeners)`, { listeners })
       .andWhere(`${d('nextAttemptAt')} <= :now`, { now: now.getTime() })
       .andWhere(`(${d('leaseUntil')} IS NULL OR ${d('leaseUntil')} < :now)`)
       .andWhere(
@@ -168,7 +192,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     const summary = { delivered: 0, failed: 0, deadLettered: 0, claimed: 0 };
     for (const delivery of due) {
       if (this.stopped) break;
-      if (!(await this.claim(delivery, now))) continue;
+      if (!(await this.claim(delivery))) continue;
       summary.claimed++;
       const outcome = await this.run(delivery);
       summary[outcome]++;
@@ -176,7 +200,9 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     return summary;
   }
 
-  private async claim(delivery: PlacetoPayEventDelivery, now: Date): Promise<boolean> {
+  /** Leases a delivery from now (not from the start of the batch). */
+  private async claim(delivery: PlacetoPayEventDelivery): Promise<boolean> {
+    const now = this.clock.now();
     const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
     const result = await this.deliveries
       .createQueryBuilder()
@@ -208,7 +234,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     } else {
       try {
         const row = await this.events.findOneByOrFail({ id: delivery.eventId });
-        await listener.handle(toEvent(row));
+        await this.withDeadline(listener.handle(toEvent(row)), delivery.listenerId);
       } catch (caught) {
         error = caught ?? new Error('listener failed');
       }
@@ -225,9 +251,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       });
       return 'delivered';
     }
-    const message = (
-      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    ).slice(0, 1000);
+    const message = describeThrown(error).slice(0, 1000);
     if (delivery.attempts >= this.options.eventMaxAttempts) {
       await this.settle(delivery, {
         status: 'dead',
@@ -259,6 +283,30 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
       `listener ${delivery.listenerId} failed on event ${delivery.eventId} (attempt ${delivery.attempts}); retrying in ${delay} ms`,
     );
     return 'failed';
+  }
+
+  /**
+   * A listener gets 80% of the lease: past that it counts as failed, so no other replica can be
+   * running the same pair while this one still is.
+   */
+  private async withDeadline(work: unknown, listenerId: string): Promise<void> {
+    const limit = Math.floor(this.options.eventLeaseMs * 0.8);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.resolve(work),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new ListenerTimeoutError(`${listenerId} did not finish within ${limit} ms`)),
+            limit,
+          );
+          timer.unref();
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Ends this replica's hold on a delivery; a lease lost meanwhile changes nothing. */

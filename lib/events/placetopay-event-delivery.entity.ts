@@ -9,44 +9,44 @@ export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 @Index('IDX_placetopay_event_deliveries_due', ['status', 'nextAttemptAt'])
 @Index('IDX_placetopay_event_deliveries_order', ['paymentId', 'listenerId', 'sequence'])
 export class PlacetoPayEventDelivery {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ type: 'varchar', length: 36 })
+  @Column({ name: 'eventId', type: 'varchar', length: 36 })
   eventId!: string;
 
   /** `ProviderClass.method` of the listener. */
-  @Column({ type: 'varchar', length: 200 })
+  @Column({ name: 'listenerId', type: 'varchar', length: 200 })
   listenerId!: string;
 
-  @Column({ type: 'varchar', length: 36 })
+  @Column({ name: 'paymentId', type: 'varchar', length: 36 })
   paymentId!: string;
 
   /** The event's sequence within its payment: deliveries to one listener follow it. */
-  @Column({ type: 'int' })
+  @Column({ name: 'sequence', type: 'int' })
   sequence!: number;
 
-  @Column({ type: 'varchar', length: 16 })
+  @Column({ name: 'status', type: 'varchar', length: 16 })
   status!: DeliveryStatus;
 
-  @Column({ type: 'int', default: 0 })
+  @Column({ name: 'attempts', type: 'int', default: 0 })
   attempts!: number;
 
-  @Column({ type: 'bigint', transformer: epochMillis })
+  @Column({ name: 'nextAttemptAt', type: 'bigint', transformer: epochMillis })
   nextAttemptAt!: Date;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'leaseOwner', type: 'varchar', length: 64, nullable: true })
   leaseOwner!: string | null;
 
-  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  @Column({ name: 'leaseUntil', type: 'bigint', nullable: true, transformer: epochMillis })
   leaseUntil!: Date | null;
 
-  @Column({ type: 'varchar', length: 1000, nullable: true })
+  @Column({ name: 'lastError', type: 'varchar', length: 1000, nullable: true })
   lastError!: string | null;
 
-  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  @Column({ name: 'deliveredAt', type: 'bigint', nullable: true, transformer: epochMillis })
   deliveredAt!: Date | null;
 
-  @Column({ type: 'bigint', transformer: epochMillis })
+  @Column({ name: 'createdAt', type: 'bigint', transformer: epochMillis })
   createdAt!: Date;
 }

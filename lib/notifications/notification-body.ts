@@ -15,19 +15,27 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Nested keys of PHP-style forms, `status[status]=APPROVED` → `{ status: { status: 'APPROVED' } }`,
  * whichever parser read the form (Fastify's keeps the brackets in flat keys).
  */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function nestFormKeys(flat: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+  // Built without a prototype, and blind to prototype keys: a body can never reach
+  // Object.prototype (`__proto__[toString]=x`).
+  const result: Record<string, unknown> = Object.create(null);
   for (const [key, value] of Object.entries(flat)) {
     const match = /^([^[\]]+)\[([^[\]]+)\]$/.exec(key);
     if (!match) {
-      if (!(key in result)) result[key] = value;
+      if (!FORBIDDEN_KEYS.has(key) && !Object.hasOwn(result, key)) result[key] = value;
       continue;
     }
-    const current = result[match[1]];
+    const [, outer, inner] = match;
+    if (FORBIDDEN_KEYS.has(outer) || FORBIDDEN_KEYS.has(inner)) continue;
+    const current = Object.hasOwn(result, outer) ? result[outer] : undefined;
     const parent = (
-      typeof current === 'object' && current !== null ? current : (result[match[1]] = {})
+      typeof current === 'object' && current !== null
+        ? current
+        : (result[outer] = Object.create(null))
     ) as Record<string, unknown>;
-    parent[match[2]] = value;
+    parent[inner] = value;
   }
   return result;
 }

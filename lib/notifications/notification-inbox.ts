@@ -15,6 +15,7 @@ import { backoffDelay } from '../gateway/retry-policy';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { isFinalStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
+import { TransactionRunner } from '../payments/transaction-runner';
 import {
   PLACETOPAY_CLOCK,
   PLACETOPAY_OPTIONS,
@@ -27,6 +28,7 @@ const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
 /** How long a replica owns a notification it is settling. */
 const CLAIM_MS = 60_000;
 const BATCH = 50;
+const FINAL_GATEWAY_STATUSES = new Set(['APPROVED', 'REJECTED', 'PARTIAL_EXPIRED']);
 /**
  * Settlements running at once per process: the answer path (one INSERT) must always find a free
  * database connection, whatever the backlog.
@@ -60,6 +62,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private readonly queue: Array<{ row: PlacetoPayNotification; at: number }> = [];
   private pumping?: Promise<void>;
   private lastReceiveAt = 0;
+  private retrying?: Promise<number>;
   private stopped = false;
 
   constructor(
@@ -67,6 +70,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     private readonly notifications: Repository<PlacetoPayNotification>,
     private readonly payments: PlacetoPayPaymentRepository,
     private readonly lifecycle: PaymentLifecycle,
+    private readonly transactions: TransactionRunner,
     private readonly client: PlacetoPayClient,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
@@ -82,7 +86,11 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.idle();
+    // Unsettled rows stay pending in the inbox; do not hold the shutdown for a slow gateway.
+    await Promise.race([
+      this.idle(),
+      new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+    ]);
   }
 
   /** Records a verified notification; settles it in the background. */
@@ -107,19 +115,25 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       settledAt: null,
     });
     try {
-      await this.notifications.insert(row);
+      await this.transactions.exclusive(() => this.notifications.insert(row));
     } catch (error) {
       // Lost a race against the same notification: the unique key says it is a duplicate.
       if (await this.notifications.existsBy(key)) return { received: true, duplicate: true };
       throw error;
     }
     this.queue.push({ row, at: performance.now() });
-    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    this.startPump();
     return { received: true, duplicate: false };
   }
 
   /** Settles every pending notification that is due (what the poll and the probe call). */
-  async retryDue(): Promise<number> {
+  retryDue(): Promise<number> {
+    // Single flight: a slow pass (the gateway down) is joined, never stacked.
+    this.retrying ??= this.retryPass().finally(() => (this.retrying = undefined));
+    return this.retrying;
+  }
+
+  private async retryPass(): Promise<number> {
     if (this.stopped) return 0;
     const escape = (name: string) => this.notifications.manager.connection.driver.escape(name);
     const due = await this.notifications
@@ -136,6 +150,14 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Resolves when no settlement started by this process is running. */
+  private startPump(): void {
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+      // A row queued while the last batch was finishing still gets its turn.
+      if (this.queue.length > 0 && !this.stopped) this.startPump();
+    });
+  }
+
   private async pump(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
       const now = performance.now();
@@ -173,7 +195,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
 
   /** Claims the row (a conditional UPDATE), queries the session and applies it. */
   private async settle(row: PlacetoPayNotification): Promise<boolean> {
-    if (!(await this.claim(row))) return false;
+    if (this.stopped || !(await this.claim(row))) return false;
     try {
       const payment = await this.payments.findByRequestId(row.requestId);
       if (!payment) {
@@ -189,6 +211,13 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         if (outcome.kind === 'unknown_payment') {
           await this.finish(row, 'unknown_payment');
           return true;
+        }
+        // PlacetoPay signed a final status its own query does not show yet: ask again later.
+        const after = await this.payments.findByRequestId(row.requestId);
+        if (FINAL_GATEWAY_STATUSES.has(row.status) && after && !isFinalStatus(after.status)) {
+          throw new Error(
+            `the session is ${session.status.status}, the notification said ${row.status}`,
+          );
         }
       }
       await this.finish(row, 'settled');

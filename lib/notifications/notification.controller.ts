@@ -31,6 +31,14 @@ export function createNotificationController(
     PlacetoPayNotificationController.prototype,
     'receive',
   )!;
-  Reflect.decorate(decorators, PlacetoPayNotificationController.prototype, 'receive', descriptor);
+  const decorated = Reflect.decorate(
+    decorators,
+    PlacetoPayNotificationController.prototype,
+    'receive',
+    descriptor,
+  );
+  // Decorators that wrap the method (not only set metadata) return a new descriptor.
+  if (decorated)
+    Object.defineProperty(PlacetoPayNotificationController.prototype, 'receive', decorated);
   return PlacetoPayNotificationController;
 }

@@ -8,41 +8,41 @@ export type NotificationState = 'pending' | 'settled' | 'unknown_payment';
 @Index('UQ_placetopay_notifications_key', ['requestId', 'status', 'statusDate'], { unique: true })
 @Index('IDX_placetopay_notifications_due', ['state', 'nextAttemptAt'])
 export class PlacetoPayNotification {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ type: 'bigint', transformer: bigintNumber })
+  @Column({ name: 'requestId', type: 'bigint', transformer: bigintNumber })
   requestId!: number;
 
   /** `status.status` as received. */
-  @Column({ type: 'varchar', length: 32 })
+  @Column({ name: 'status', type: 'varchar', length: 32 })
   status!: string;
 
   /** `status.date` exactly as received (it is part of the signature). */
-  @Column({ type: 'varchar', length: 40 })
+  @Column({ name: 'statusDate', type: 'varchar', length: 40 })
   statusDate!: string;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'reference', type: 'varchar', length: 64, nullable: true })
   reference!: string | null;
 
-  @Column({ type: 'varchar', length: 8 })
+  @Column({ name: 'signatureAlgorithm', type: 'varchar', length: 8 })
   signatureAlgorithm!: string;
 
-  @Column({ type: 'varchar', length: 16 })
+  @Column({ name: 'state', type: 'varchar', length: 16 })
   state!: NotificationState;
 
-  @Column({ type: 'int', default: 0 })
+  @Column({ name: 'attempts', type: 'int', default: 0 })
   attempts!: number;
 
-  @Column({ type: 'bigint', transformer: epochMillis })
+  @Column({ name: 'nextAttemptAt', type: 'bigint', transformer: epochMillis })
   nextAttemptAt!: Date;
 
-  @Column({ type: 'varchar', length: 500, nullable: true })
+  @Column({ name: 'lastError', type: 'varchar', length: 500, nullable: true })
   lastError!: string | null;
 
-  @Column({ type: 'bigint', transformer: epochMillis })
+  @Column({ name: 'receivedAt', type: 'bigint', transformer: epochMillis })
   receivedAt!: Date;
 
-  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  @Column({ name: 'settledAt', type: 'bigint', nullable: true, transformer: epochMillis })
   settledAt!: Date | null;
 }

@@ -115,7 +115,8 @@ export class PaymentLifecycle {
       status: PaymentStatus.CREATING,
       statusReason: null,
       statusMessage: null,
-      statusDate: now,
+      // Only PlacetoPay's dates go here: they are compared with later observations.
+      statusDate: null,
       refunded: false,
       refundedMinor: 0,
       needsReview: false,

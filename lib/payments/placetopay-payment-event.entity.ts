@@ -8,10 +8,10 @@ import { PlacetoPayPayment } from './placetopay-payment.entity';
 @Index('IDX_placetopay_payment_events_published', ['publishedAt'])
 export class PlacetoPayPaymentEvent {
   /** Stable event id: listeners dedupe on it. */
-  @PrimaryColumn({ type: 'varchar', length: 36 })
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ type: 'varchar', length: 36 })
+  @Column({ name: 'paymentId', type: 'varchar', length: 36 })
   paymentId!: string;
 
   @ManyToOne(() => PlacetoPayPayment, { createForeignKeyConstraints: true })
@@ -22,28 +22,28 @@ export class PlacetoPayPaymentEvent {
   payment?: PlacetoPayPayment;
 
   /** The payment's version after the change: orders the events of one payment. */
-  @Column({ type: 'int' })
+  @Column({ name: 'sequence', type: 'int' })
   sequence!: number;
 
-  @Column({ type: 'varchar', length: 48 })
+  @Column({ name: 'type', type: 'varchar', length: 48 })
   type!: string;
 
-  @Column({ type: 'varchar', length: 32, nullable: true })
+  @Column({ name: 'fromStatus', type: 'varchar', length: 32, nullable: true })
   fromStatus!: string | null;
 
-  @Column({ type: 'varchar', length: 32, nullable: true })
+  @Column({ name: 'toStatus', type: 'varchar', length: 32, nullable: true })
   toStatus!: string | null;
 
-  @Column({ type: 'varchar', length: 16 })
+  @Column({ name: 'source', type: 'varchar', length: 16 })
   source!: string;
 
-  @Column({ type: 'simple-json' })
+  @Column({ name: 'payload', type: 'simple-json' })
   payload!: Record<string, unknown>;
 
-  @Column({ type: 'bigint', transformer: epochMillis })
+  @Column({ name: 'createdAt', type: 'bigint', transformer: epochMillis })
   createdAt!: Date;
 
   /** When the event was handed to its listeners' deliveries; null while in the outbox. */
-  @Column({ type: 'bigint', nullable: true, transformer: epochMillis })
+  @Column({ name: 'publishedAt', type: 'bigint', nullable: true, transformer: epochMillis })
   publishedAt!: Date | null;
 }

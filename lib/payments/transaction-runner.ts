@@ -26,6 +26,14 @@ export class TransactionRunner {
     if (SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type)) this.mutex = new Mutex();
   }
 
+  /**
+   * A write outside the lifecycle's transactions. On a single shared connection it must not land
+   * inside one of them (and be rolled back with it): it waits its turn.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.mutex ? this.mutex.runExclusive(work) : work();
+  }
+
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const transaction = () => this.dataSource.transaction(work);
     return this.mutex ? this.mutex.runExclusive(transaction) : transaction();

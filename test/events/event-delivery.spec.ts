@@ -241,6 +241,92 @@ describe('event delivery', () => {
   });
 });
 
+describe('slow and absent listeners', () => {
+  it('fails a listener that outlives 80% of the lease, so no replica runs the pair twice', async () => {
+    @Injectable()
+    class HangingListener {
+      @OnPlacetoPayEvent('payment.approved')
+      hang(): Promise<void> {
+        return new Promise(() => undefined);
+      }
+    }
+    const app = await startPaymentsApp(sqlite, { eventPollMs: 0, eventLeaseMs: 1000 }, undefined, {
+      providers: [HangingListener],
+      clock: new TestClock(),
+    });
+    try {
+      app.dispatcher.kick = () => undefined;
+      const payment = await seedPayment(app, PaymentStatus.PENDING);
+      await app.lifecycle.apply({
+        source: 'probe',
+        session: observedSession(payment.requestId!, 'APPROVED'),
+      });
+      await app.dispatcher.drain();
+      const [delivery] = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      expect(delivery).toMatchObject({ status: 'pending', attempts: 1, leaseOwner: null });
+      expect(delivery.lastError).toMatch(
+        /^ListenerTimeoutError: HangingListener\.hang did not finish within 800 ms/,
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves alone the deliveries of a listener this process does not have', async () => {
+    const app = await startPaymentsApp(sqlite, { eventPollMs: 0 }, undefined, {
+      providers: [AuditListener],
+      clock: new TestClock(),
+    });
+    try {
+      app.dispatcher.kick = () => undefined;
+      const payment = await seedPayment(app, PaymentStatus.PENDING);
+      await app.lifecycle.apply({
+        source: 'probe',
+        session: observedSession(payment.requestId!, 'APPROVED'),
+      });
+      // As seen by a process without the listener (mid-deploy): nothing to do, no attempt burnt.
+      await app.repository.payments.manager.update(
+        PlacetoPayEventDelivery,
+        { status: 'pending' },
+        { listenerId: 'GoneListener.handle' },
+      );
+      await app.dispatcher.drain();
+      const rows = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((row) => row.status === 'pending' && row.attempts === 0)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('dead-letters a listener that throws a value with no usable text', async () => {
+    @Injectable()
+    class OddListener {
+      @OnPlacetoPayEvent('payment.approved')
+      odd(): void {
+        throw Object.create(null);
+      }
+    }
+    const app = await startPaymentsApp(sqlite, { eventPollMs: 0, eventMaxAttempts: 1 }, undefined, {
+      providers: [OddListener],
+      clock: new TestClock(),
+    });
+    try {
+      app.dispatcher.kick = () => undefined;
+      const payment = await seedPayment(app, PaymentStatus.PENDING);
+      await app.lifecycle.apply({
+        source: 'probe',
+        session: observedSession(payment.requestId!, 'APPROVED'),
+      });
+      await app.dispatcher.drain();
+      const [dead] = await app.service.listDeadLetters();
+      expect(dead).toMatchObject({ status: 'dead', listenerId: 'OddListener.odd' });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('listener discovery', () => {
   it('refuses a listener on a request-scoped provider, saying why', async () => {
     @Injectable({ scope: Scope.REQUEST })

@@ -126,12 +126,40 @@ describe.each(['express', 'fastify'] as AdapterName[])(
       expect(event).toMatchObject({ type: 'payment.approved', source: 'notification' });
     });
 
-    it('never approves from the notification alone: the queried session decides', async () => {
+    it('never approves from the notification alone, and asks again while the query lags behind it', async () => {
       const requestId = await pendingPayment();
       // Signed APPROVED, but the session is still pending at PlacetoPay.
       expect((await post(notification(requestId))).status).toBe(200);
       await web.inbox.idle();
       expect(await statusOf(requestId)).toBe('PENDING');
+      const [row] = await inbox();
+      expect(row).toMatchObject({
+        state: 'pending',
+        lastError: 'the session is PENDING, the notification said APPROVED',
+      });
+
+      simulator.approve(requestId);
+      clock.time = row.nextAttemptAt.getTime();
+      await web.inbox.retryDue();
+      expect(await statusOf(requestId)).toBe('APPROVED');
+      expect((await inbox())[0].state).toBe('settled');
+    });
+
+    it('cannot be used to pollute Object.prototype', async () => {
+      const bodies = [
+        { '__proto__[polluted]': 'x' },
+        { 'constructor[prototype]': 'x' },
+        JSON.parse('{"__proto__": {"polluted": "x"}}'),
+      ];
+      for (const body of bodies) {
+        expect((await post(body)).status).toBe(400);
+        const form = new URLSearchParams(
+          Object.entries(body).map(([k, v]): [string, string] => [k, String(v)]),
+        ).toString();
+        expect((await post(form, 'application/x-www-form-urlencoded')).status).toBe(400);
+      }
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(String({})).toBe('[object Object]');
     });
 
     it('accepts legacy SHA-1, unless allowLegacySha1 is false', async () => {
@@ -235,6 +263,7 @@ describe.each(['express', 'fastify'] as AdapterName[])(
 
     it('takes requestId as a string and ignores extra fields', async () => {
       const requestId = await pendingPayment();
+      simulator.approve(requestId);
       const body = {
         ...notification(String(requestId)),
         somethingNew: { nested: [1, 2] },

@@ -1,5 +1,5 @@
 import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS } from 'nestjs-placetopay';
-import { DataSource } from 'typeorm';
+import { DataSource, DefaultNamingStrategy } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
 
 describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
@@ -49,3 +49,34 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
   },
 );
+
+describe('a host naming strategy', () => {
+  it("does not change the module's column names", async () => {
+    class SnakeCase extends DefaultNamingStrategy {
+      override columnName(propertyName: string, customName: string, prefixes: string[]): string {
+        return (
+          customName ||
+          super.columnName(
+            propertyName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+            '',
+            prefixes,
+          )
+        );
+      }
+    }
+    const dataSource = new DataSource({
+      type: 'better-sqlite3',
+      database: ':memory:',
+      entities: PLACETOPAY_ENTITIES,
+      migrations: PLACETOPAY_MIGRATIONS,
+      namingStrategy: new SnakeCase(),
+    });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations();
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
