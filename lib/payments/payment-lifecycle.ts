@@ -98,8 +98,12 @@ export class PaymentLifecycle {
     private readonly dispatcher: EventDispatcher,
   ) {}
 
-  /** Stores a new payment in CREATING, before the gateway is called. */
-  async open(draft: NewPayment): Promise<PlacetoPayPayment> {
+  /**
+   * Stores a new payment in CREATING, before the gateway is called. Unless `blocksReference` is
+   * false, the database refuses it (unique `openReference`) while another payment of the same
+   * reference is open or approved: the insert then throws.
+   */
+  async open(draft: NewPayment, blocksReference = true): Promise<PlacetoPayPayment> {
     const now = new Date();
     const payment = this.repository.payments.create({
       kind: 'payment',
@@ -109,6 +113,7 @@ export class PaymentLifecycle {
       expiresAt: null,
       ...draft,
       id: randomUUID(),
+      openReference: blocksReference ? draft.reference : null,
       requestId: null,
       processUrl: null,
       paidMinor: 0,
@@ -293,8 +298,13 @@ export class PaymentLifecycle {
         ? 'payment.status_changed'
         : (EVENT_FOR_STATUS[to] ?? 'payment.status_changed');
     // One row per transition; `payment.status_changed` listeners receive every transition row.
+    // A payment that can no longer be paid stops blocking its reference.
+    const releases =
+      to === PaymentStatus.FAILED ||
+      to === PaymentStatus.REJECTED ||
+      to === PaymentStatus.PARTIAL_EXPIRED;
     return {
-      changes: { ...changes, status: to },
+      changes: { ...changes, status: to, ...(releases ? { openReference: null } : {}) },
       events: [{ type }],
       source,
       result: { kind: 'transitioned', from: current.status, to },

@@ -5,9 +5,6 @@ import { PaymentStatus } from './payment-status';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 
-/** Longer than any creation call can take (the client's deadline is at most 2 minutes). */
-export const STALE_CREATING_MS = 10 * 60_000;
-
 /** Statuses that block a new payment for the same reference. */
 export const BLOCKING_STATUSES = [
   PaymentStatus.CREATING,
@@ -38,22 +35,9 @@ export class PlacetoPayPaymentRepository {
     return this.payments.find({ where: { reference }, order: { createdAt: 'DESC', id: 'DESC' } });
   }
 
-  /**
-   * A payment that blocks a new one for the reference. A CREATING row older than
-   * STALE_CREATING_MS (its process died mid-creation) no longer blocks: it is flagged instead.
-   */
-  async findBlocking(reference: string, now = new Date()): Promise<PlacetoPayPayment | null> {
-    const candidates = await this.payments.find({
-      where: { reference, status: In(BLOCKING_STATUSES) },
-      order: { createdAt: 'DESC' },
-    });
-    return (
-      candidates.find(
-        (p) =>
-          p.status !== PaymentStatus.CREATING ||
-          now.getTime() - p.createdAt.getTime() < STALE_CREATING_MS,
-      ) ?? null
-    );
+  /** The payment that blocks a new one for the reference, if any. */
+  findBlocking(reference: string): Promise<PlacetoPayPayment | null> {
+    return this.payments.findOneBy({ openReference: reference });
   }
 
   /** A payment's history, oldest first. */

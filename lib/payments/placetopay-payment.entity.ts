@@ -9,6 +9,7 @@ export type PaymentKind = 'payment' | 'subscription' | 'collect';
 @Index('IDX_placetopay_payments_reference', ['reference'])
 @Index('UQ_placetopay_payments_request_id', ['requestId'], { unique: true })
 @Index('IDX_placetopay_payments_next_check', ['nextCheckAt'])
+@Index('UQ_placetopay_payments_open_reference', ['openReference'], { unique: true })
 export class PlacetoPayPayment {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
@@ -16,6 +17,13 @@ export class PlacetoPayPayment {
   /** The host's reference (1-32 characters), sent as `payment.reference`. */
   @Column({ name: 'reference', type: 'varchar', length: 32 })
   reference!: string;
+
+  /**
+   * The reference while this payment blocks a new one for it (CREATING through APPROVED), NULL
+   * once it failed or was rejected, or always with `allowDuplicateReferences`. Unique.
+   */
+  @Column({ name: 'openReference', type: 'varchar', length: 32, nullable: true })
+  openReference!: string | null;
 
   /** PlacetoPay's session id; null until the gateway answers. */
   @Column({ name: 'requestId', type: 'bigint', nullable: true, transformer: bigintNumber })

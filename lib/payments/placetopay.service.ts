@@ -17,7 +17,6 @@ import { PlacetoPayPaymentStateError } from './errors/placetopay-payment-state.e
 import { EventDeliveries } from '../events/event-deliveries.service';
 import type { DrainSummary } from '../events/event-dispatcher';
 import type { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
-import { KeyedLock } from './keyed-lock';
 import { PaymentLifecycle } from './payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from './payment-status';
 import { PlacetoPayPaymentRepository } from './payment.repository';
@@ -36,7 +35,6 @@ const MAX_METADATA_BYTES = 4096;
 @Injectable()
 export class PlacetoPayService {
   private readonly logger = new Logger('PlacetoPayService');
-  private readonly referenceLock = new KeyedLock();
 
   constructor(
     private readonly client: PlacetoPayClient,
@@ -75,42 +73,50 @@ export class PlacetoPayService {
     this.checkMetadata(input.metadata);
     const amountMinor = toMinorUnits(input.amount.total, input.amount.currency);
 
-    return this.referenceLock.run(input.reference, async () => {
-      if (!this.options.allowDuplicateReferences) {
-        const existing = await this.repository.findBlocking(input.reference);
-        if (existing)
-          throw new PlacetoPayDuplicatePaymentError(input.reference, existing.id, existing.status);
-      }
-      const payment = await this.lifecycle.open({
-        reference: input.reference,
-        description: input.description,
-        currency: input.amount.currency,
-        amountMinor,
-        buyerEmail: input.buyer?.email ?? null,
-        metadata: input.metadata ?? null,
-        expiresAt: new Date(
-          request.expiration ? Date.parse(request.expiration) : Date.now() + DEFAULT_EXPIRATION_MS,
-        ),
-      });
-
-      let session;
-      try {
-        session = await this.client.createSession(request);
-      } catch (error) {
-        await this.recordCreationError(payment.id, error);
-        throw error;
-      }
-      await this.lifecycle.recordCreated(
-        payment.id,
-        session,
-        new Date(Date.now() + FIRST_CHECK_MS),
+    const blocks = !this.options.allowDuplicateReferences;
+    const duplicate = async (): Promise<PlacetoPayDuplicatePaymentError | null> => {
+      const existing = blocks ? await this.repository.findBlocking(input.reference) : null;
+      return existing
+        ? new PlacetoPayDuplicatePaymentError(input.reference, existing.id, existing.status)
+        : null;
+    };
+    const early = await duplicate();
+    if (early) throw early;
+    let payment: PlacetoPayPayment;
+    try {
+      payment = await this.lifecycle.open(
+        {
+          reference: input.reference,
+          description: input.description,
+          currency: input.amount.currency,
+          amountMinor,
+          buyerEmail: input.buyer?.email ?? null,
+          metadata: input.metadata ?? null,
+          expiresAt: new Date(
+            request.expiration
+              ? Date.parse(request.expiration)
+              : Date.now() + DEFAULT_EXPIRATION_MS,
+          ),
+        },
+        blocks,
       );
-      return {
-        payment: (await this.repository.findById(payment.id))!,
-        requestId: session.requestId,
-        processUrl: session.processUrl,
-      };
-    });
+    } catch (error) {
+      // The unique openReference refused it: another replica (or call) opened one meanwhile.
+      throw (await duplicate()) ?? error;
+    }
+    let session;
+    try {
+      session = await this.client.createSession(request);
+    } catch (error) {
+      await this.recordCreationError(payment.id, error);
+      throw error;
+    }
+    await this.lifecycle.recordCreated(payment.id, session, new Date(Date.now() + FIRST_CHECK_MS));
+    return {
+      payment: (await this.repository.findById(payment.id))!,
+      requestId: session.requestId,
+      processUrl: session.processUrl,
+    };
   }
 
   /** Queries the session now and applies it; what the return URL should call. */

@@ -29,6 +29,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'CreatePlacetoPayTables1764230400000',
         'CreatePlacetoPayEventDeliveries1764230460000',
         'CreatePlacetoPayNotifications1764230520000',
+        'AddOpenReference1764230580000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -36,7 +37,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('reverts cleanly and applies again', async () => {
-      for (let i = 0; i < 3; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable('placetopay_payments')).toBe(false);

@@ -272,3 +272,45 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
   },
 );
+
+describe.each(
+  enginesUnderTest()
+    .filter((engine) => engine.name !== 'sqlite')
+    .map((engine) => [engine.name, engine] as const),
+)('two replicas on %s', (_name, engine) => {
+  it('never open two payments for one reference, and release it once rejected', async () => {
+    const simulator = await new PlacetoPaySimulator({
+      sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+      tickMs: 0,
+    }).start();
+    const first = await startPaymentsApp(engine, { baseUrl: simulator.url });
+    const second = await startPaymentsApp(engine, { baseUrl: simulator.url }, undefined, {
+      database: first.database,
+    });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const request = input({ reference: `RACE-${engine.name}-${round}` });
+        const results = await Promise.allSettled([
+          first.service.createPayment(request),
+          second.service.createPayment({ ...request }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect(
+          (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
+        ).toBeInstanceOf(PlacetoPayDuplicatePaymentError);
+        const [open] = await first.service.listByReference(request.reference);
+        expect(open.openReference).toBe(request.reference);
+        await first.service.cancelPayment(open.requestId!);
+        const released = await first.service.findByRequestId(open.requestId!);
+        expect(released).toMatchObject({ status: 'REJECTED', openReference: null });
+        await expect(second.service.createPayment({ ...request })).resolves.toMatchObject({
+          payment: { status: 'PENDING' },
+        });
+      }
+    } finally {
+      await second.close();
+      await first.close();
+      await simulator.stop();
+    }
+  });
+});

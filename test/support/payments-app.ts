@@ -88,6 +88,7 @@ export async function startPaymentsApp(
 }
 
 let nextRequestId = 10_000;
+let seeded = 0;
 
 /** A payment in `status` with a requestId, as if it had got there through the lifecycle. */
 export async function seedPayment(
@@ -96,7 +97,7 @@ export async function seedPayment(
   overrides: Partial<PlacetoPayPayment> = {},
 ): Promise<PlacetoPayPayment> {
   const payment = await app.lifecycle.open({
-    reference: `REF-${nextRequestId}`,
+    reference: `REF-${++seeded}`,
     description: 'Seeded',
     currency: 'COP',
     amountMinor: 12_500_000,

@@ -1,10 +1,12 @@
 import { CreatePlacetoPayTables1764230400000 } from './1764230400000-create-placetopay-tables';
 import { CreatePlacetoPayEventDeliveries1764230460000 } from './1764230460000-create-placetopay-event-deliveries';
 import { CreatePlacetoPayNotifications1764230520000 } from './1764230520000-create-placetopay-notifications';
+import { AddOpenReference1764230580000 } from './1764230580000-add-open-reference';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
   CreatePlacetoPayTables1764230400000,
   CreatePlacetoPayEventDeliveries1764230460000,
   CreatePlacetoPayNotifications1764230520000,
+  AddOpenReference1764230580000,
 ];
