@@ -1,18 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
-import { PaymentStatus } from './payment-status';
+import type { Repository } from 'typeorm';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
-
-/** Statuses that block a new payment for the same reference. */
-export const BLOCKING_STATUSES = [
-  PaymentStatus.CREATING,
-  PaymentStatus.UNKNOWN,
-  PaymentStatus.PENDING,
-  PaymentStatus.APPROVED_PARTIAL,
-  PaymentStatus.APPROVED,
-];
 
 /** Reads of stored payments. Every write goes through PaymentLifecycle. */
 @Injectable()
