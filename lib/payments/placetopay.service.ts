@@ -111,7 +111,7 @@ export class PlacetoPayService {
       await this.recordCreationError(payment.id, error);
       throw error;
     }
-    await this.lifecycle.recordCreated(payment.id, session, new Date(Date.now() + FIRST_CHECK_MS));
+    await this.recordCreatedOrSay(payment.id, session);
     return {
       payment: (await this.repository.findById(payment.id))!,
       requestId: session.requestId,
@@ -227,6 +227,38 @@ export class PlacetoPayService {
     }
     await this.lifecycle.recordRefund(payment.id, refundMinor);
     return (await this.repository.findById(payment.id))!;
+  }
+
+  /**
+   * The session exists at PlacetoPay: its requestId must not be lost to a passing database error.
+   * Retried a few times; if it still fails, the requestId is logged and carried by the error.
+   */
+  private async recordCreatedOrSay(
+    paymentId: string,
+    session: { requestId: number; processUrl: string },
+  ): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.lifecycle.recordCreated(
+          paymentId,
+          session,
+          new Date(Date.now() + FIRST_CHECK_MS),
+        );
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    const message = `payment ${paymentId}: session ${session.requestId} was created at PlacetoPay but could not be stored`;
+    this.logger.error(
+      `${message}: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    );
+    throw new PlacetoPayPaymentStateError(
+      paymentId,
+      PaymentStatus.CREATING,
+      `${message}; store requestId ${session.requestId} by hand`,
+    );
   }
 
   private async mustFind(requestId: number): Promise<PlacetoPayPayment> {
