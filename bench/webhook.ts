@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const service = app.get(PlacetoPayService);
   const dataSource = app.get(DataSource);
 
-  // Distinct pending payments, each with its session at the simulator.
+  // Distinct pending payments, each with its session at the simulator, approved there.
   const requestIds: number[] = [];
   const seedStarted = performance.now();
   for (let i = 0; i < REQUESTS; i += 50) {
@@ -134,7 +134,10 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    for (const { requestId } of batch) requestIds.push(requestId);
+    for (const { requestId } of batch) {
+      requestIds.push(requestId);
+      await fetch(`${simulator.url}/__simulator/session/${requestId}/approve`, { method: 'POST' });
+    }
   }
   paymentIds = (await dataSource.query('SELECT id FROM placetopay_payments')).map(
     (r: { id: string }) => r.id,

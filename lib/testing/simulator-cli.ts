@@ -13,6 +13,8 @@ Options (environment variable in brackets):
   --notification-url <url>   where notifications are posted [PLACETOPAY_SIMULATOR_NOTIFICATION_URL]
   --signature <sha256|sha1>  notification signature algorithm (default sha256)
   --merchant-name <name>     name shown on the checkout page
+
+Test controls: POST /__simulator/session/{requestId}/{approve|decline|reject|expire|cancel}
   --help                     show this text
 `;
 
@@ -56,6 +58,7 @@ export async function startSimulatorFromCli(
   }
   const login = values.login ?? env.PLACETOPAY_LOGIN ?? 'simulator-login';
   const simulator = new PlacetoPaySimulator({
+    controlApi: true,
     port,
     host: values.host ?? env.PLACETOPAY_SIMULATOR_HOST ?? '127.0.0.1',
     sites: [

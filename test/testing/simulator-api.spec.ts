@@ -333,6 +333,15 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
       expect(h.simulator.session(1)).toBeUndefined();
     });
 
+    it('keeps the HTTP test controls off unless asked', async () => {
+      const { requestId } = await h.client.createSession(sessionRequest());
+      const response = await fetch(`${h.simulator.url}/__simulator/session/${requestId}/approve`, {
+        method: 'POST',
+      });
+      expect(response.status).toBe(404);
+      expect((await h.client.getSession(requestId)).status.status).toBe('PENDING');
+    });
+
     it('answers 404 NA for an unknown route', async () => {
       const { status, json } = await post(`${h.simulator.url}/api/nothing`, { auth: auth() });
       expect(status).toBe(404);

@@ -25,6 +25,22 @@ describe('placetopay-simulator command line', () => {
         }),
       });
       expect(response.status).toBe(200);
+      const { requestId } = (await response.json()) as { requestId: number };
+      const approved = await fetch(
+        `${outcome.simulator.url}/__simulator/session/${requestId}/approve`,
+        { method: 'POST' },
+      );
+      expect(approved.status).toBe(200);
+      expect(await approved.json()).toMatchObject({ requestId, status: { status: 'APPROVED' } });
+      const again = await fetch(
+        `${outcome.simulator.url}/__simulator/session/${requestId}/approve`,
+        { method: 'POST' },
+      );
+      expect(again.status).toBe(409);
+      const unknown = await fetch(`${outcome.simulator.url}/__simulator/session/999/expire`, {
+        method: 'POST',
+      });
+      expect(unknown.status).toBe(404);
       expect(outcome.simulator.sites[0]).toMatchObject({
         login: 'cli-site',
         merchantName: 'CLI shop',

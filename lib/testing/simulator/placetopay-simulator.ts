@@ -237,6 +237,13 @@ export class PlacetoPaySimulator {
       await this.handleApi(req, res, path, raw);
       return;
     }
+    const control = /^\/__simulator\/session\/(\d+)\/(approve|decline|reject|expire|cancel)$/.exec(
+      path,
+    );
+    if (control && req.method === 'POST' && this.options.controlApi) {
+      this.handleControl(res, Number(control[1]), control[2]);
+      return;
+    }
     const page = /^\/session\/(\d+)\/([0-9a-f]{32})$/.exec(path);
     if (page && (req.method === 'GET' || req.method === 'POST')) {
       this.handlePage(req, res, Number(page[1]), page[2], raw);
@@ -458,6 +465,24 @@ export class PlacetoPaySimulator {
     validateInvalidateTokenRequest({ ...token, locale: body.locale as string | undefined });
     this.book.invalidate(site, token.token, token.subtoken);
     return { json: { status: this.approved('The token has been invalidated') } };
+  }
+
+  private handleControl(res: ServerResponse, requestId: number, action: string): void {
+    if (!this.book.find(requestId)) {
+      this.send(res, 404, { error: `no session ${requestId}` });
+      return;
+    }
+    try {
+      if (action === 'approve') this.approve(requestId);
+      else if (action === 'decline') this.decline(requestId);
+      else if (action === 'reject') this.reject(requestId);
+      else if (action === 'expire') this.expire(requestId);
+      else this.cancelByBuyer(requestId);
+    } catch (error) {
+      this.send(res, 409, { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    this.send(res, 200, this.session(requestId));
   }
 
   private handlePage(

@@ -29,4 +29,10 @@ export interface PlacetoPaySimulatorOptions {
   pendingResolutionMs?: number;
   /** How often time-driven changes (expiry, pending resolutions) are applied. Default 1000 ms; 0 to disable. */
   tickMs?: number;
+  /**
+   * Serve the test controls over HTTP too, for apps in other languages:
+   * `POST /__simulator/session/{requestId}/{approve|decline|reject|expire|cancel}`. Default false
+   * (the command line turns it on).
+   */
+  controlApi?: boolean;
 }
