@@ -185,13 +185,40 @@ export class PaymentLifecycle {
     );
   }
 
+  /**
+   * Marks a refund as sent before PlacetoPay is called; false when another one is under way or in
+   * doubt (the compare-and-set makes that true across replicas).
+   */
+  async beginRefund(paymentId: string, refundMinor: number): Promise<boolean> {
+    const began = await this.mutate(paymentId, (current) =>
+      current.status === PaymentStatus.APPROVED && current.refundInDoubtMinor === null
+        ? {
+            changes: { refundInDoubtMinor: refundMinor },
+            events: [],
+            source: 'manual',
+            result: true,
+          }
+        : null,
+    );
+    return began === true;
+  }
+
+  /** The refund in doubt did not happen. */
+  abandonRefund(paymentId: string) {
+    return this.mutate(paymentId, (current) =>
+      current.refundInDoubtMinor === null
+        ? null
+        : { changes: { refundInDoubtMinor: null }, events: [], source: 'manual', result: true },
+    );
+  }
+
   /** A refund we made through the transaction endpoint. */
   recordRefund(paymentId: string, refundedMinor: number) {
     return this.mutate(paymentId, (current) => {
       if (current.status !== PaymentStatus.APPROVED) return null;
       const total = Math.min(current.amountMinor, current.refundedMinor + refundedMinor);
       return {
-        changes: { refunded: true, refundedMinor: total },
+        changes: { refunded: true, refundedMinor: total, refundInDoubtMinor: null },
         events: [
           { type: 'payment.refunded', details: { refundedMinor, totalRefundedMinor: total } },
         ],

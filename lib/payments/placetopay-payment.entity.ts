@@ -90,6 +90,13 @@ export class PlacetoPayPayment {
   @Column({ name: 'refundedMinor', type: 'bigint', default: 0, transformer: bigintNumber })
   refundedMinor!: number;
 
+  /**
+   * A refund sent to PlacetoPay whose outcome is unknown (a timeout): no other refund is sent until
+   * `resolveRefund` says whether it happened.
+   */
+  @Column({ name: 'refundInDoubtMinor', type: 'bigint', nullable: true, transformer: bigintNumber })
+  refundInDoubtMinor!: number | null;
+
   /** Set when something needs a human: an amount mismatch, an unknown creation outcome, ... */
   @Column({ name: 'needsReview', type: 'boolean', default: false })
   needsReview!: boolean;

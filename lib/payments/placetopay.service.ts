@@ -205,19 +205,40 @@ export class PlacetoPayService {
         `Payment ${payment.id} is already refunded`,
       );
     }
-    const response = await this.client.transaction({
-      internalReference: payment.internalReference,
-      action: 'reverse',
-      ...(amount === undefined
-        ? {}
-        : {
-            amount: {
-              currency: payment.currency,
-              total: fromMinorUnits(refundMinor, payment.currency),
-            },
-          }),
-    });
+    if (!(await this.lifecycle.beginRefund(payment.id, refundMinor))) {
+      throw new PlacetoPayPaymentStateError(
+        payment.id,
+        payment.status,
+        `Payment ${payment.id} has a refund under way or in doubt; see resolveRefund`,
+      );
+    }
+    let response;
+    try {
+      response = await this.client.transaction({
+        internalReference: payment.internalReference,
+        action: 'reverse',
+        ...(amount === undefined
+          ? {}
+          : {
+              amount: {
+                currency: payment.currency,
+                total: fromMinorUnits(refundMinor, payment.currency),
+              },
+            }),
+      });
+    } catch (error) {
+      if (error instanceof PlacetoPayUnavailableError && error.mayHaveReachedGateway) {
+        // It may have happened: no other refund until someone checks (resolveRefund).
+        this.logger.warn(
+          `payment ${payment.id}: refund of ${refundMinor} minor units is in doubt (${error.kind})`,
+        );
+      } else {
+        await this.lifecycle.abandonRefund(payment.id);
+      }
+      throw error;
+    }
     if (response.status.status !== 'APPROVED') {
+      await this.lifecycle.abandonRefund(payment.id);
       throw new PlacetoPayRequestRejectedError(
         'transaction',
         response.status.reason,
@@ -226,6 +247,27 @@ export class PlacetoPayService {
       );
     }
     await this.lifecycle.recordRefund(payment.id, refundMinor);
+    return (await this.repository.findById(payment.id))!;
+  }
+
+  /**
+   * Settles a refund left in doubt by a timeout, once you have checked PlacetoPay: `refunded`
+   * records it, `false` clears it so another refund can be sent.
+   */
+  async resolveRefund(
+    requestId: number,
+    outcome: { refunded: boolean },
+  ): Promise<PlacetoPayPayment> {
+    const payment = await this.mustFind(requestId);
+    if (payment.refundInDoubtMinor === null) {
+      throw new PlacetoPayPaymentStateError(
+        payment.id,
+        payment.status,
+        `Payment ${payment.id} has no refund in doubt`,
+      );
+    }
+    if (outcome.refunded) await this.lifecycle.recordRefund(payment.id, payment.refundInDoubtMinor);
+    else await this.lifecycle.abandonRefund(payment.id);
     return (await this.repository.findById(payment.id))!;
   }
 

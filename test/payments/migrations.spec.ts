@@ -30,6 +30,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'CreatePlacetoPayEventDeliveries1764230460000',
         'CreatePlacetoPayNotifications1764230520000',
         'AddOpenReference1764230580000',
+        'AddRefundInDoubt1764230640000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -37,7 +38,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('reverts cleanly and applies again', async () => {
-      for (let i = 0; i < 4; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < 5; i++) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable('placetopay_payments')).toBe(false);

@@ -277,6 +277,54 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       }
     });
 
+    it('sends one refund at a time, and none while one is in doubt', async () => {
+      const { requestId } = await app.service.createPayment(
+        input({ amount: { currency: 'COP', total: 100000 } }),
+      );
+      simulator.approve(requestId);
+      await app.service.syncPayment(requestId);
+
+      // Two at once: the compare-and-set lets one through.
+      const both = await Promise.allSettled([
+        app.service.refundPayment(requestId, 10000),
+        app.service.refundPayment(requestId, 10000),
+      ]);
+      expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(
+        (both.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason,
+      ).toBeInstanceOf(PlacetoPayPaymentStateError);
+
+      // PlacetoPay refunds, but the answer is lost: the refund is in doubt and blocks another.
+      simulator.faults.inject('transaction', { type: 'hang' }, { times: 1, when: 'after' });
+      await expect(app.service.refundPayment(requestId, 20000)).rejects.toMatchObject({
+        kind: 'timeout',
+      });
+      expect(await app.service.findByRequestId(requestId)).toMatchObject({
+        refundInDoubtMinor: 2_000_000,
+        refundedMinor: 1_000_000,
+      });
+      await expect(app.service.refundPayment(requestId, 20000)).rejects.toThrow(
+        /refund under way or in doubt/,
+      );
+
+      // Checked at PlacetoPay: it happened.
+      const resolved = await app.service.resolveRefund(requestId, { refunded: true });
+      expect(resolved).toMatchObject({ refundInDoubtMinor: null, refundedMinor: 3_000_000 });
+      await expect(app.service.resolveRefund(requestId, { refunded: true })).rejects.toThrow(
+        /no refund in doubt/,
+      );
+
+      // A definite refusal clears the way at once.
+      await app.service.refundPayment(requestId);
+      await expect(app.service.refundPayment(requestId)).rejects.toBeInstanceOf(
+        PlacetoPayPaymentStateError,
+      );
+      expect(await app.service.findByRequestId(requestId)).toMatchObject({
+        refundedMinor: 10_000_000,
+        refundInDoubtMinor: null,
+      });
+    });
+
     it('reports unknown requestIds as not found', async () => {
       await expect(app.service.syncPayment(424242)).rejects.toBeInstanceOf(
         PlacetoPayPaymentNotFoundError,

@@ -2,6 +2,7 @@ import { CreatePlacetoPayTables1764230400000 } from './1764230400000-create-plac
 import { CreatePlacetoPayEventDeliveries1764230460000 } from './1764230460000-create-placetopay-event-deliveries';
 import { CreatePlacetoPayNotifications1764230520000 } from './1764230520000-create-placetopay-notifications';
 import { AddOpenReference1764230580000 } from './1764230580000-add-open-reference';
+import { AddRefundInDoubt1764230640000 } from './1764230640000-add-refund-in-doubt';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const PLACETOPAY_MIGRATIONS = [
   CreatePlacetoPayEventDeliveries1764230460000,
   CreatePlacetoPayNotifications1764230520000,
   AddOpenReference1764230580000,
+  AddRefundInDoubt1764230640000,
 ];
