@@ -10,8 +10,15 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
 import { IsGatewayBaseUrl } from './is-gateway-base-url.validator';
 import type { PlacetoPayHashAlgorithm } from './placetopay-options.interface';
+
+/** A whole number in [min, max], with one message for every way of missing it. */
+function WholeNumber(min: number, max: number, unit?: string, note?: string): PropertyDecorator {
+  const message = `must be a whole number${unit ? ` of ${unit}` : ''} between ${min} and ${max}${note ? ` (${note})` : ''}`;
+  return applyDecorators(IsInt({ message }), Min(min, { message }), Max(max, { message }));
+}
 
 /** class-validator rules for the module options. Messages never include the value. */
 export class PlacetoPayOptionsSchema {
@@ -30,24 +37,16 @@ export class PlacetoPayOptionsSchema {
   })
   baseUrl!: string;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 100 and 120000' })
-  @Min(100, { message: 'must be a whole number of milliseconds between 100 and 120000' })
-  @Max(120_000, { message: 'must be a whole number of milliseconds between 100 and 120000' })
+  @WholeNumber(100, 120_000, 'milliseconds')
   timeoutMs!: number;
 
-  @IsInt({ message: 'must be a whole number between 1 and 10' })
-  @Min(1, { message: 'must be a whole number between 1 and 10' })
-  @Max(10, { message: 'must be a whole number between 1 and 10' })
+  @WholeNumber(1, 10)
   queryAttempts!: number;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 60000' })
-  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 60000' })
-  @Max(60_000, { message: 'must be a whole number of milliseconds between 0 and 60000' })
+  @WholeNumber(0, 60_000, 'milliseconds')
   retryBaseDelayMs!: number;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 300000' })
-  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 300000' })
-  @Max(300_000, { message: 'must be a whole number of milliseconds between 0 and 300000' })
+  @WholeNumber(0, 300_000, 'milliseconds')
   retryMaxDelayMs!: number;
 
   @IsOptional()
@@ -57,43 +56,25 @@ export class PlacetoPayOptionsSchema {
   @IsIn(['sha256', 'sha1'], { message: 'must be sha256 or sha1' })
   authAlgorithm!: PlacetoPayHashAlgorithm;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between -86400000 and 86400000' })
-  @Min(-86_400_000, { message: 'must be between -86400000 and 86400000' })
-  @Max(86_400_000, { message: 'must be between -86400000 and 86400000' })
+  @WholeNumber(-86_400_000, 86_400_000, 'milliseconds')
   clockOffsetMs!: number;
 
   @IsBoolean({ message: 'must be true or false' })
   allowDuplicateReferences!: boolean;
 
-  @IsInt({ message: 'must be a whole number between 1 and 100' })
-  @Min(1, { message: 'must be a whole number between 1 and 100' })
-  @Max(100, { message: 'must be a whole number between 1 and 100' })
+  @WholeNumber(1, 100)
   eventMaxAttempts!: number;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 3600000' })
-  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 3600000' })
-  @Max(3_600_000, { message: 'must be a whole number of milliseconds between 0 and 3600000' })
+  @WholeNumber(0, 3_600_000, 'milliseconds')
   eventRetryBaseDelayMs!: number;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 0 and 86400000' })
-  @Min(0, { message: 'must be a whole number of milliseconds between 0 and 86400000' })
-  @Max(86_400_000, { message: 'must be a whole number of milliseconds between 0 and 86400000' })
+  @WholeNumber(0, 86_400_000, 'milliseconds')
   eventRetryMaxDelayMs!: number;
 
-  @IsInt({ message: 'must be a whole number of milliseconds between 1000 and 3600000' })
-  @Min(1_000, { message: 'must be a whole number of milliseconds between 1000 and 3600000' })
-  @Max(3_600_000, { message: 'must be a whole number of milliseconds between 1000 and 3600000' })
+  @WholeNumber(1_000, 3_600_000, 'milliseconds')
   eventLeaseMs!: number;
 
-  @IsInt({
-    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
-  })
-  @Min(0, {
-    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
-  })
-  @Max(3_600_000, {
-    message: 'must be a whole number of milliseconds between 0 and 3600000 (0 turns polling off)',
-  })
+  @WholeNumber(0, 3_600_000, 'milliseconds', '0 turns polling off')
   eventPollMs!: number;
 
   @IsBoolean({ message: 'must be true or false' })

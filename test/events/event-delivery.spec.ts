@@ -1,9 +1,10 @@
-import { Injectable, Scope } from '@nestjs/common';
+import { Injectable, Scope, type Provider } from '@nestjs/common';
 import {
   OnPlacetoPayEvent,
   PlacetoPayEventDelivery,
   PaymentStatus,
   type PlacetoPayClock,
+  type PlacetoPayModuleOptions,
   type PlacetoPayEvent,
 } from 'nestjs-placetopay';
 import { enginesUnderTest } from '../support/databases';
@@ -242,6 +243,24 @@ describe('event delivery', () => {
 });
 
 describe('slow and absent listeners', () => {
+  /** An app with these listeners, its prompt passes off, and one payment just approved. */
+  async function approvedWith(
+    providers: Provider[],
+    options: PlacetoPayModuleOptions = {},
+  ): Promise<PaymentsApp> {
+    const app = await startPaymentsApp(sqlite, { eventPollMs: 0, ...options }, undefined, {
+      providers,
+      clock: new TestClock(),
+    });
+    app.dispatcher.kick = () => undefined;
+    const payment = await seedPayment(app, PaymentStatus.PENDING);
+    await app.lifecycle.apply({
+      source: 'probe',
+      session: observedSession(payment.requestId!, 'APPROVED'),
+    });
+    return app;
+  }
+
   it('fails a listener that outlives 80% of the lease, so no replica runs the pair twice', async () => {
     @Injectable()
     class HangingListener {
@@ -250,17 +269,8 @@ describe('slow and absent listeners', () => {
         return new Promise(() => undefined);
       }
     }
-    const app = await startPaymentsApp(sqlite, { eventPollMs: 0, eventLeaseMs: 1000 }, undefined, {
-      providers: [HangingListener],
-      clock: new TestClock(),
-    });
+    const app = await approvedWith([HangingListener], { eventPollMs: 0, eventLeaseMs: 1000 });
     try {
-      app.dispatcher.kick = () => undefined;
-      const payment = await seedPayment(app, PaymentStatus.PENDING);
-      await app.lifecycle.apply({
-        source: 'probe',
-        session: observedSession(payment.requestId!, 'APPROVED'),
-      });
       await app.dispatcher.drain();
       const [delivery] = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
       expect(delivery).toMatchObject({ status: 'pending', attempts: 1, leaseOwner: null });
@@ -273,17 +283,8 @@ describe('slow and absent listeners', () => {
   });
 
   it('leaves alone the deliveries of a listener this process does not have', async () => {
-    const app = await startPaymentsApp(sqlite, { eventPollMs: 0 }, undefined, {
-      providers: [AuditListener],
-      clock: new TestClock(),
-    });
+    const app = await approvedWith([AuditListener], { eventPollMs: 0 });
     try {
-      app.dispatcher.kick = () => undefined;
-      const payment = await seedPayment(app, PaymentStatus.PENDING);
-      await app.lifecycle.apply({
-        source: 'probe',
-        session: observedSession(payment.requestId!, 'APPROVED'),
-      });
       // As seen by a process without the listener (mid-deploy): nothing to do, no attempt burnt.
       await app.repository.payments.manager.update(
         PlacetoPayEventDelivery,
@@ -307,17 +308,8 @@ describe('slow and absent listeners', () => {
         throw Object.create(null);
       }
     }
-    const app = await startPaymentsApp(sqlite, { eventPollMs: 0, eventMaxAttempts: 1 }, undefined, {
-      providers: [OddListener],
-      clock: new TestClock(),
-    });
+    const app = await approvedWith([OddListener], { eventPollMs: 0, eventMaxAttempts: 1 });
     try {
-      app.dispatcher.kick = () => undefined;
-      const payment = await seedPayment(app, PaymentStatus.PENDING);
-      await app.lifecycle.apply({
-        source: 'probe',
-        session: observedSession(payment.requestId!, 'APPROVED'),
-      });
       await app.dispatcher.drain();
       const [dead] = await app.service.listDeadLetters();
       expect(dead).toMatchObject({ status: 'dead', listenerId: 'OddListener.odd' });
