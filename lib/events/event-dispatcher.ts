@@ -18,6 +18,7 @@ import {
   PLACETOPAY_OPTIONS,
   type PlacetoPayClock,
 } from '../placetopay.constants';
+import { TransactionRunner } from '../payments/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
 import type { PlacetoPayEvent } from './placetopay-event';
 import type { PlacetoPayEventType } from './placetopay-event-type';
@@ -73,6 +74,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     private readonly events: Repository<PlacetoPayPaymentEvent>,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -204,21 +206,23 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
   private async claim(delivery: PlacetoPayEventDelivery): Promise<boolean> {
     const now = this.clock.now();
     const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
-    const result = await this.deliveries
-      .createQueryBuilder()
-      .update()
-      .set({
-        leaseOwner: this.owner,
-        leaseUntil: new Date(now.getTime() + this.options.eventLeaseMs),
-        attempts: () => `${escape('attempts')} + 1`,
-      })
-      .where(`${escape('id')} = :id`, { id: delivery.id })
-      .andWhere(`${escape('status')} = 'pending'`)
-      .andWhere(`${escape('attempts')} = :attempts`, { attempts: delivery.attempts })
-      .andWhere(`(${escape('leaseUntil')} IS NULL OR ${escape('leaseUntil')} < :now)`, {
-        now: now.getTime(),
-      })
-      .execute();
+    const result = await this.transactions.exclusive(() =>
+      this.deliveries
+        .createQueryBuilder()
+        .update()
+        .set({
+          leaseOwner: this.owner,
+          leaseUntil: new Date(now.getTime() + this.options.eventLeaseMs),
+          attempts: () => `${escape('attempts')} + 1`,
+        })
+        .where(`${escape('id')} = :id`, { id: delivery.id })
+        .andWhere(`${escape('status')} = 'pending'`)
+        .andWhere(`${escape('attempts')} = :attempts`, { attempts: delivery.attempts })
+        .andWhere(`(${escape('leaseUntil')} IS NULL OR ${escape('leaseUntil')} < :now)`, {
+          now: now.getTime(),
+        })
+        .execute(),
+    );
     if (result.affected !== 1) return false;
     delivery.attempts += 1;
     return true;
@@ -315,13 +319,15 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     changes: Partial<PlacetoPayEventDelivery>,
   ): Promise<void> {
     const escape = (name: string) => this.deliveries.manager.connection.driver.escape(name);
-    await this.deliveries
-      .createQueryBuilder()
-      .update()
-      .set(changes)
-      .where(`${escape('id')} = :id`, { id: delivery.id })
-      .andWhere(`${escape('leaseOwner')} = :owner`, { owner: this.owner })
-      .execute();
+    await this.transactions.exclusive(() =>
+      this.deliveries
+        .createQueryBuilder()
+        .update()
+        .set(changes)
+        .where(`${escape('id')} = :id`, { id: delivery.id })
+        .andWhere(`${escape('leaseOwner')} = :owner`, { owner: this.owner })
+        .execute(),
+    );
   }
 }
 

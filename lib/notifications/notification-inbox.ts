@@ -224,12 +224,14 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       return true;
     } catch (error) {
       const delay = backoffDelay(row.attempts, RETRY, () => 0.5 + Math.random() / 2);
-      await this.notifications.update(
-        { id: row.id, state: 'pending' },
-        {
-          nextAttemptAt: new Date(this.clock.now().getTime() + delay),
-          lastError: describe(error).slice(0, 500),
-        },
+      await this.transactions.exclusive(() =>
+        this.notifications.update(
+          { id: row.id, state: 'pending' },
+          {
+            nextAttemptAt: new Date(this.clock.now().getTime() + delay),
+            lastError: describe(error).slice(0, 500),
+          },
+        ),
       );
       this.logger.warn(
         `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${describe(error)}`,
@@ -241,17 +243,19 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private async claim(row: PlacetoPayNotification): Promise<boolean> {
     const escape = (name: string) => this.notifications.manager.connection.driver.escape(name);
     const now = this.clock.now();
-    const result = await this.notifications
-      .createQueryBuilder()
-      .update()
-      .set({
-        attempts: () => `${escape('attempts')} + 1`,
-        nextAttemptAt: new Date(now.getTime() + CLAIM_MS),
-      })
-      .where(`${escape('id')} = :id`, { id: row.id })
-      .andWhere(`${escape('state')} = 'pending'`)
-      .andWhere(`${escape('attempts')} = :attempts`, { attempts: row.attempts })
-      .execute();
+    const result = await this.transactions.exclusive(() =>
+      this.notifications
+        .createQueryBuilder()
+        .update()
+        .set({
+          attempts: () => `${escape('attempts')} + 1`,
+          nextAttemptAt: new Date(now.getTime() + CLAIM_MS),
+        })
+        .where(`${escape('id')} = :id`, { id: row.id })
+        .andWhere(`${escape('state')} = 'pending'`)
+        .andWhere(`${escape('attempts')} = :attempts`, { attempts: row.attempts })
+        .execute(),
+    );
     if (result.affected !== 1) return false;
     row.attempts += 1;
     return true;
@@ -261,9 +265,11 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     row: PlacetoPayNotification,
     state: 'settled' | 'unknown_payment',
   ): Promise<void> {
-    await this.notifications.update(
-      { id: row.id },
-      { state, settledAt: this.clock.now(), lastError: null },
+    await this.transactions.exclusive(() =>
+      this.notifications.update(
+        { id: row.id },
+        { state, settledAt: this.clock.now(), lastError: null },
+      ),
     );
   }
 }
