@@ -284,7 +284,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       simulator.approve(requestId);
       await app.service.syncPayment(requestId);
 
-      // Two at once: the compare-and-set lets one through.
+      // Two at once, while the first is still at PlacetoPay: the compare-and-set lets one through.
+    simulator.faults.inject('transaction', { type: 'latency', ms: 300 }, { times: 1 });
       const both = await Promise.allSettled([
         app.service.refundPayment(requestId, 10000),
         app.service.refundPayment(requestId, 10000),
