@@ -285,7 +285,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       await app.service.syncPayment(requestId);
 
       // Two at once, while the first is still at PlacetoPay: the compare-and-set lets one through.
-    simulator.faults.inject('transaction', { type: 'latency', ms: 300 }, { times: 1 });
+      simulator.faults.inject('transaction', { type: 'latency', ms: 300 }, { times: 1 });
       const both = await Promise.allSettled([
         app.service.refundPayment(requestId, 10000),
         app.service.refundPayment(requestId, 10000),
