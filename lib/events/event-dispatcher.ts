@@ -8,10 +8,10 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { inspect } from 'node:util';
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { backoffDelay } from '../gateway/retry-policy';
+import { describeThrown } from '../gateway/errors/describe-thrown';
+import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../payments/placetopay-payment-event.entity';
 import {
   PLACETOPAY_CLOCK,
@@ -26,16 +26,6 @@ import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
 
 const BATCH = 50;
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** A thrown value as text, whatever was thrown (even values whose toString throws). */
-export function describeThrown(error: unknown): string {
-  try {
-    if (error instanceof Error) return `${error.name}: ${error.message}`;
-    return typeof error === 'string' ? error : inspect(error, { depth: 2 });
-  } catch {
-    return 'unprintable thrown value';
-  }
-}
 
 class ListenerTimeoutError extends Error {
   override name = 'ListenerTimeoutError';
@@ -274,8 +264,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
         baseDelayMs: this.options.eventRetryBaseDelayMs,
         maxDelayMs: this.options.eventRetryMaxDelayMs,
       },
-      // Equal jitter: never less than half the exponential delay.
-      () => 0.5 + this.random() / 2,
+      equalJitter(this.random),
     );
     await this.settle(delivery, {
       nextAttemptAt: new Date(now.getTime() + delay),

@@ -23,6 +23,11 @@ export function backoffDelay(
     : Math.min(settings.maxDelayMs, Math.max(jittered, retryAfterMs));
 }
 
+/** Equal jitter: a random factor in [0.5, 1], so a delay is never less than half its ceiling. */
+export function equalJitter(random: () => number = Math.random): () => number {
+  return () => 0.5 + random() / 2;
+}
+
 /** Only queries are retried, and only when the outcome is unknown (never a definite answer). */
 export function isRetryable(error: unknown): error is PlacetoPayUnavailableError {
   return error instanceof PlacetoPayUnavailableError;

@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
-import { backoffDelay } from '../gateway/retry-policy';
+import { describeThrown } from '../gateway/errors/describe-thrown';
+import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { isFinalStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
@@ -172,7 +173,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
           this.settling
             .runExclusive(() => this.settle(row))
             .catch((error: unknown) =>
-              this.logger.error(`notification settlement failed: ${describe(error)}`),
+              this.logger.error(`notification settlement failed: ${reason(error)}`),
             ),
         ),
       );
@@ -188,7 +189,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     this.running.add(work);
     void work
       .catch((error: unknown) =>
-        this.logger.error(`notification settlement failed: ${describe(error)}`),
+        this.logger.error(`notification settlement failed: ${reason(error)}`),
       )
       .finally(() => this.running.delete(work));
   }
@@ -223,18 +224,18 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       await this.finish(row, 'settled');
       return true;
     } catch (error) {
-      const delay = backoffDelay(row.attempts, RETRY, () => 0.5 + Math.random() / 2);
+      const delay = backoffDelay(row.attempts, RETRY, equalJitter());
       await this.transactions.exclusive(() =>
         this.notifications.update(
           { id: row.id, state: 'pending' },
           {
             nextAttemptAt: new Date(this.clock.now().getTime() + delay),
-            lastError: describe(error).slice(0, 500),
+            lastError: reason(error).slice(0, 500),
           },
         ),
       );
       this.logger.warn(
-        `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${describe(error)}`,
+        `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${reason(error)}`,
       );
       return false;
     }
@@ -274,6 +275,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The message of an error (what is stored as lastError), or whatever was thrown, safely. */
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : describeThrown(error);
 }

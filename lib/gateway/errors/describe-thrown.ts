@@ -1,0 +1,11 @@
+import { inspect } from 'node:util';
+
+/** A thrown value as text, whatever was thrown (even values whose toString throws). */
+export function describeThrown(error: unknown): string {
+  try {
+    if (error instanceof Error) return `${error.name}: ${error.message}`;
+    return typeof error === 'string' ? error : inspect(error, { depth: 2 });
+  } catch {
+    return 'unprintable thrown value';
+  }
+}
