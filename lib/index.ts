@@ -97,3 +97,13 @@ export {
 } from './notifications/notification-signature.guard';
 export { DEFAULT_WEBHOOK_PATH } from './notifications/notification.controller';
 export { NOTIFICATION_BODY_LIMIT } from './notifications/notification-body';
+export type { ProbeSummary } from './probe/probe-summary';
+export { ProbeRunner } from './probe/probe-runner';
+export { PLACETOPAY_PROBE_JOB, ProbeScheduler } from './probe/probe-scheduler';
+export { DatabaseClock } from './probe/database-clock';
+export {
+  EXPIRY_GRACE_MS,
+  MAX_CHECK_INTERVAL_MS,
+  nextCheckAfterCheck,
+  nextCheckAfterFailure,
+} from './probe/check-schedule';

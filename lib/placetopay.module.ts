@@ -23,6 +23,10 @@ import {
   createNotificationController,
 } from './notifications/notification.controller';
 import { PLACETOPAY_ENTITIES } from './payments/entities';
+import { DatabaseClock } from './probe/database-clock';
+import { ProbeLeases } from './probe/probe-leases';
+import { ProbeRunner } from './probe/probe-runner';
+import { ProbeScheduler } from './probe/probe-scheduler';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
 import { PlacetoPayService } from './payments/placetopay.service';
@@ -51,6 +55,10 @@ const PAYMENT_PROVIDERS = [
   EventDeliveries,
   PaymentLifecycle,
   PlacetoPayService,
+  DatabaseClock,
+  ProbeLeases,
+  ProbeRunner,
+  ProbeScheduler,
 ];
 
 /**

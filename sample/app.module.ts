@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayModule } from 'nestjs-placetopay';
 import { CreateShopOrders1764230500000 } from './create-shop-orders.migration';
@@ -10,6 +11,8 @@ import { ShopController } from './shop.controller';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true }),
+    // The probe registers its cron job here: it settles what the return URL and the webhook miss.
+    ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({

@@ -41,6 +41,14 @@ export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = 
   { option: 'eventPollMs', variable: 'PLACETOPAY_EVENT_POLL_MS', kind: 'integer' },
   { option: 'allowLegacySha1', variable: 'PLACETOPAY_ALLOW_LEGACY_SHA1', kind: 'boolean' },
   { option: 'notificationQuery', variable: 'PLACETOPAY_NOTIFICATION_QUERY', kind: 'boolean' },
+  { option: 'probeEnabled', variable: 'PLACETOPAY_PROBE_ENABLED', kind: 'boolean' },
+  { option: 'probeCron', variable: 'PLACETOPAY_PROBE_CRON', kind: 'string' },
+  { option: 'probeFirstCheckMs', variable: 'PLACETOPAY_PROBE_FIRST_CHECK_MS', kind: 'integer' },
+  { option: 'probeIntervalMs', variable: 'PLACETOPAY_PROBE_INTERVAL_MS', kind: 'integer' },
+  { option: 'probeBatchSize', variable: 'PLACETOPAY_PROBE_BATCH_SIZE', kind: 'integer' },
+  { option: 'probeConcurrency', variable: 'PLACETOPAY_PROBE_CONCURRENCY', kind: 'integer' },
+  { option: 'probeLeaseMs', variable: 'PLACETOPAY_PROBE_LEASE_MS', kind: 'integer' },
+  { option: 'probeGiveUpMs', variable: 'PLACETOPAY_PROBE_GIVE_UP_MS', kind: 'integer' },
 ];
 
 /** Variables read synchronously by `forRoot` / `forRootAsync` (they shape the module). */

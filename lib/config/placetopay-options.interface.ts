@@ -55,6 +55,31 @@ export interface PlacetoPayModuleOptions {
    * recorded and the probe or the return URL settles the payment. `PLACETOPAY_NOTIFICATION_QUERY`.
    */
   notificationQuery?: boolean;
+  /**
+   * Run the probe on a schedule (needs `ScheduleModule.forRoot()` in the host).
+   * `PLACETOPAY_PROBE_ENABLED`, default true.
+   */
+  probeEnabled?: boolean;
+  /** When the probe runs (cron syntax). `PLACETOPAY_PROBE_CRON`, default every minute. */
+  probeCron?: string;
+  /** First check of a session after its creation. `PLACETOPAY_PROBE_FIRST_CHECK_MS`, default 7 minutes. */
+  probeFirstCheckMs?: number;
+  /**
+   * Time between checks of a session still open; it doubles with each check after the session's
+   * expiration (up to 6 hours). `PLACETOPAY_PROBE_INTERVAL_MS`, default 12 minutes.
+   */
+  probeIntervalMs?: number;
+  /** Payments claimed (and held in memory) at once by a pass. `PLACETOPAY_PROBE_BATCH_SIZE`, default 50. */
+  probeBatchSize?: number;
+  /** Session queries in flight at once per process. `PLACETOPAY_PROBE_CONCURRENCY`, default 10. */
+  probeConcurrency?: number;
+  /** How long a replica owns the payments it claimed. `PLACETOPAY_PROBE_LEASE_MS`, default 5 minutes. */
+  probeLeaseMs?: number;
+  /**
+   * Age after which an open payment stops being checked: it keeps its status, is flagged for
+   * review and `payment.unresolved` fires. `PLACETOPAY_PROBE_GIVE_UP_MS`, default 7 days.
+   */
+  probeGiveUpMs?: number;
 }
 
 /** The validated configuration every provider of the module reads. */
@@ -77,6 +102,14 @@ export interface ResolvedPlacetoPayOptions {
   eventPollMs: number;
   allowLegacySha1: boolean;
   notificationQuery: boolean;
+  probeEnabled: boolean;
+  probeCron: string;
+  probeFirstCheckMs: number;
+  probeIntervalMs: number;
+  probeBatchSize: number;
+  probeConcurrency: number;
+  probeLeaseMs: number;
+  probeGiveUpMs: number;
 }
 
 /** Module-level settings that must be known synchronously (they shape the module itself). */

@@ -82,4 +82,31 @@ export class PlacetoPayOptionsSchema {
 
   @IsBoolean({ message: 'must be true or false' })
   notificationQuery!: boolean;
+
+  @IsBoolean({ message: 'must be true or false' })
+  probeEnabled!: boolean;
+
+  @IsString({ message: 'must be a cron expression such as "* * * * *"' })
+  @Matches(/^\S+(\s+\S+){4,5}$/, {
+    message: 'must be a cron expression of 5 or 6 fields such as "* * * * *"',
+  })
+  probeCron!: string;
+
+  @WholeNumber(0, 86_400_000, 'milliseconds')
+  probeFirstCheckMs!: number;
+
+  @WholeNumber(10_000, 86_400_000, 'milliseconds')
+  probeIntervalMs!: number;
+
+  @WholeNumber(1, 1_000)
+  probeBatchSize!: number;
+
+  @WholeNumber(1, 200)
+  probeConcurrency!: number;
+
+  @WholeNumber(10_000, 86_400_000, 'milliseconds')
+  probeLeaseMs!: number;
+
+  @WholeNumber(3_600_000, 365 * 86_400_000, 'milliseconds')
+  probeGiveUpMs!: number;
 }

@@ -22,6 +22,14 @@ export const PLACETOPAY_DEFAULTS = {
   eventPollMs: 2_000,
   allowLegacySha1: true,
   notificationQuery: true,
+  probeEnabled: true,
+  probeCron: '* * * * *',
+  probeFirstCheckMs: 7 * 60_000,
+  probeIntervalMs: 12 * 60_000,
+  probeBatchSize: 50,
+  probeConcurrency: 10,
+  probeLeaseMs: 5 * 60_000,
+  probeGiveUpMs: 7 * 86_400_000,
 } as const satisfies Partial<ResolvedPlacetoPayOptions>;
 
 const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];
@@ -52,18 +60,42 @@ export function resolvePlacetoPayOptions(
     stopAtFirstError: true,
     validationError: { target: false, value: false },
   });
-  if (errors.length > 0) {
-    const problems: PlacetoPayConfigProblem[] = errors.map((error) => ({
-      option: error.property,
-      variable: variableFor(error.property),
-      message: error.constraints?.whitelistValidation
-        ? 'is not a PlacetoPay option'
-        : (Object.values(error.constraints ?? {})[0] ?? 'is invalid'),
-    }));
+  const problems: PlacetoPayConfigProblem[] = [];
+  if (errors.length === 0) {
+    // A claimed payment must still be ours when its slowest possible query ends.
+    const worstQueryMs = worstSessionQueryMs(merged as unknown as ResolvedPlacetoPayOptions);
+    if ((merged.probeLeaseMs as number) < worstQueryMs + 10_000) {
+      problems.push({
+        option: 'probeLeaseMs',
+        variable: variableFor('probeLeaseMs'),
+        message: `must be at least 10 s longer than the slowest session query (${worstQueryMs} ms: timeoutMs x queryAttempts plus the retry delays)`,
+      });
+    }
+  }
+  if (errors.length > 0 || problems.length > 0) {
+    problems.push(
+      ...errors.map((error) => ({
+        option: error.property,
+        variable: variableFor(error.property),
+        message: error.constraints?.whitelistValidation
+          ? 'is not a PlacetoPay option'
+          : (Object.values(error.constraints ?? {})[0] ?? 'is invalid'),
+      })),
+    );
     throw new PlacetoPayConfigError(problems);
   }
   // Present for whoever reads it, invisible to JSON.stringify, util.inspect and object spreads,
   // so dumping the options (or a provider holding them) never prints the secret.
   Object.defineProperty(merged, 'secretKey', { value: merged.secretKey, enumerable: false });
   return merged as unknown as ResolvedPlacetoPayOptions;
+}
+
+/** The longest one session query can take, retries included. */
+export function worstSessionQueryMs(
+  options: Pick<ResolvedPlacetoPayOptions, 'timeoutMs' | 'queryAttempts' | 'retryMaxDelayMs'>,
+): number {
+  return (
+    options.timeoutMs * options.queryAttempts +
+    options.retryMaxDelayMs * (options.queryAttempts - 1)
+  );
 }

@@ -200,7 +200,10 @@ export class PlacetoPayClient {
       auth: createAuth({ login, secretKey, algorithm: authAlgorithm, now: this.now() }),
       ...payload,
     };
-    const deadline = AbortSignal.timeout(timeoutMs);
+    // Not AbortSignal.timeout(): its timer (and the request it holds) would outlive the call.
+    const controller = new AbortController();
+    const deadline = controller.signal;
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     const started = performance.now();
     let response: AxiosResponse<string>;
     try {
@@ -222,6 +225,8 @@ export class PlacetoPayClient {
         `POST ${path} failed after ${Math.round(performance.now() - started)} ms: ${failure.kind}`,
       );
       throw failure;
+    } finally {
+      clearTimeout(timer);
     }
     this.logger.debug(
       `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,

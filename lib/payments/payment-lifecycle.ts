@@ -103,7 +103,11 @@ export class PaymentLifecycle {
    * false, the database refuses it (unique `openReference`) while another payment of the same
    * reference is open or approved: the insert then throws.
    */
-  async open(draft: NewPayment, blocksReference = true): Promise<PlacetoPayPayment> {
+  async open(
+    draft: NewPayment,
+    blocksReference = true,
+    staleCheckAt: Date | null = null,
+  ): Promise<PlacetoPayPayment> {
     const now = new Date();
     const payment = this.repository.payments.create({
       kind: 'payment',
@@ -125,6 +129,8 @@ export class PaymentLifecycle {
       refunded: false,
       refundedMinor: 0,
       needsReview: false,
+      // The probe's look at a creation that never finished (the process stopped mid-call).
+      nextCheckAt: staleCheckAt,
       checkAttempts: 0,
       createdAt: now,
       updatedAt: now,
@@ -169,20 +175,88 @@ export class PaymentLifecycle {
         statusMessage: message.slice(0, 255),
         needsReview: true,
         reviewReason: 'session creation outcome unknown: check PlacetoPay before charging again',
+        // No requestId to query: nothing for the probe to do.
+        nextCheckAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
       }),
     );
   }
 
-  /** Applies a queried session. The only way a gateway status reaches a payment. */
-  async apply(observation: SessionObservation): Promise<ApplyOutcome> {
-    const found = await this.repository.findByRequestId(observation.session.requestId);
-    if (!found) return { kind: 'unknown_payment' };
-    const outcome = await this.mutate<ApplyOutcome>(found.id, (current) =>
-      this.decide(current, observation),
+  /**
+   * The probe gave up on an open payment: it keeps its status, is flagged for review and
+   * `payment.unresolved` fires. It is not checked again.
+   */
+  recordUnresolved(paymentId: string, reason: string) {
+    return this.mutate(paymentId, (current) =>
+      isFinalStatus(current.status) || current.nextCheckAt === null
+        ? null
+        : {
+            changes: {
+              needsReview: true,
+              reviewReason: reason.slice(0, 255),
+              nextCheckAt: null,
+              leaseOwner: null,
+              leaseUntil: null,
+            },
+            events: [{ type: 'payment.unresolved', details: { reason } }],
+            source: 'probe',
+            result: true,
+          },
     );
-    return (
-      outcome ?? { kind: 'unchanged', status: (await this.repository.findById(found.id))!.status }
+  }
+
+  /**
+   * Applies a queried session. The only way a gateway status reaches a payment. `paymentId` saves
+   * the lookup by requestId when the caller holds the row already.
+   */
+  async apply(observation: SessionObservation, paymentId?: string): Promise<ApplyOutcome> {
+    return (await this.applyWith(observation, { paymentId })).outcome;
+  }
+
+  /**
+   * `apply` for the probe: when the observation changes a payment that stays open, the next check
+   * (`schedule(current)`) is written by the same UPDATE. `scheduled` says whether it was.
+   */
+  async applyWith(
+    observation: SessionObservation,
+    options: {
+      paymentId?: string;
+      /** The row as the caller read it: the first decision is made on it (a stale one loses). */
+      current?: PlacetoPayPayment;
+      schedule?: (current: PlacetoPayPayment) => Partial<PlacetoPayPayment> | null;
+    },
+  ): Promise<{ outcome: ApplyOutcome; scheduled: boolean }> {
+    const found = options.current
+      ? { id: options.current.id }
+      : options.paymentId
+        ? { id: options.paymentId }
+        : await this.repository.findByRequestId(observation.session.requestId);
+    if (!found) return { outcome: { kind: 'unknown_payment' }, scheduled: false };
+    let seen = '';
+    let scheduled = false;
+    const outcome = await this.mutate<ApplyOutcome>(
+      found.id,
+      (current) => {
+        if (current.requestId !== observation.session.requestId) {
+          throw new Error(
+            `payment ${current.id} has requestId ${current.requestId}, not ${observation.session.requestId}`,
+          );
+        }
+        seen = current.status;
+        const mutation = this.decide(current, observation);
+        const to = (mutation?.changes.status as PaymentStatus | undefined) ?? current.status;
+        const next = mutation && !isFinalStatus(to) ? options.schedule?.(current) : null;
+        scheduled = Boolean(next);
+        if (mutation && next) mutation.changes = { ...mutation.changes, ...next };
+        return mutation;
+      },
+      options.current,
     );
+    return {
+      outcome: outcome ?? { kind: 'unchanged', status: seen },
+      scheduled: outcome !== undefined && scheduled,
+    };
   }
 
   /**
@@ -330,8 +404,17 @@ export class PaymentLifecycle {
       to === PaymentStatus.FAILED ||
       to === PaymentStatus.REJECTED ||
       to === PaymentStatus.PARTIAL_EXPIRED;
+    // A final payment leaves the probe's schedule.
+    const settled = isFinalStatus(to)
+      ? { nextCheckAt: null, leaseOwner: null, leaseUntil: null }
+      : {};
     return {
-      changes: { ...changes, status: to, ...(releases ? { openReference: null } : {}) },
+      changes: {
+        ...changes,
+        status: to,
+        ...(releases ? { openReference: null } : {}),
+        ...settled,
+      },
       events: [{ type }],
       source,
       result: { kind: 'transitioned', from: current.status, to },
@@ -339,33 +422,40 @@ export class PaymentLifecycle {
   }
 
   /**
-   * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. Loses
-   * gracefully to concurrent writers: decides again on the new row.
+   * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. The
+   * read needs no transaction: the UPDATE only lands on the version that was read, so a decision
+   * made on a stale (or, on SQLite, uncommitted) row simply loses and is made again on the fresh
+   * one. A change with events writes them in the same transaction as its UPDATE.
    */
   private async mutate<R>(
     paymentId: string,
     decide: (current: PlacetoPayPayment) => Mutation<R> | null,
+    readAlready?: PlacetoPayPayment,
   ): Promise<R | undefined> {
+    const payments = this.repository.payments;
     for (let race = 0; race < MAX_RACES; race++) {
-      const attempt = await this.transactions.run(async (manager) => {
-        const current = await manager.findOneBy(PlacetoPayPayment, { id: paymentId });
-        if (!current) throw new Error(`payment ${paymentId} does not exist`);
-        const mutation = decide(current);
-        if (!mutation) return { done: true as const, result: undefined, wroteEvents: false };
-        const won = await this.compareAndSet(manager, current, mutation.changes);
-        if (!won) return { done: false as const };
+      const current =
+        race === 0 && readAlready ? readAlready : await payments.findOneBy({ id: paymentId });
+      if (!current) throw new Error(`payment ${paymentId} does not exist`);
+      const mutation = decide(current);
+      if (!mutation) return undefined;
+      if (mutation.events.length === 0) {
+        const won = await this.transactions.exclusive(() =>
+          this.compareAndSet(payments.manager, current, mutation.changes),
+        );
+        if (won) return mutation.result;
+        continue;
+      }
+      const won = await this.transactions.run(async (manager) => {
+        if (!(await this.compareAndSet(manager, current, mutation.changes))) return false;
         const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
         await this.writeEvents(manager, current, updated, mutation);
-        return {
-          done: true as const,
-          result: mutation.result,
-          wroteEvents: mutation.events.length > 0,
-        };
+        return true;
       });
-      if (attempt.done) {
+      if (won) {
         // After the commit, and without waiting: a listener never delays or undoes a change.
-        if (attempt.wroteEvents) this.dispatcher.kick();
-        return attempt.result;
+        this.dispatcher.kick();
+        return mutation.result;
       }
     }
     throw new Error(

@@ -17,14 +17,16 @@ import { PlacetoPayPaymentStateError } from './errors/placetopay-payment-state.e
 import { EventDeliveries } from '../events/event-deliveries.service';
 import type { DrainSummary } from '../events/event-dispatcher';
 import type { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
+import { ProbeRunner } from '../probe/probe-runner';
+import type { ProbeSummary } from '../probe/probe-summary';
 import { PaymentLifecycle } from './payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from './payment-status';
 import { PlacetoPayPaymentRepository } from './payment.repository';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 
 const DEFAULT_EXPIRATION_MS = 30 * 60_000;
-/** When the probe first looks at a new session (PlacetoPay's guidance: at least 7 minutes). */
-const FIRST_CHECK_MS = 7 * 60_000;
+/** How long after its own deadline a creation that never finished is handed to the probe. */
+const STALE_CREATION_MARGIN_MS = 60_000;
 const MAX_METADATA_BYTES = 4096;
 
 /**
@@ -42,7 +44,17 @@ export class PlacetoPayService {
     private readonly repository: PlacetoPayPaymentRepository,
     private readonly deliveries: EventDeliveries,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    private readonly probe: ProbeRunner,
   ) {}
+
+  /**
+   * Runs one probe pass now (what the cron job does): settles every due payment this process can
+   * claim, retries pending webhook notifications, and returns what it did. A pass already running
+   * in this process is joined, not doubled.
+   */
+  runProbe(): Promise<ProbeSummary> {
+    return this.probe.run();
+  }
 
   /** Event deliveries that ran out of attempts (newest first), with their last error. */
   listDeadLetters(limit?: number): Promise<PlacetoPayEventDelivery[]> {
@@ -99,6 +111,7 @@ export class PlacetoPayService {
           ),
         },
         blocks,
+        new Date(Date.now() + this.options.timeoutMs + STALE_CREATION_MARGIN_MS),
       );
     } catch (error) {
       // The unique openReference refused it: another replica (or call) opened one meanwhile.
@@ -285,7 +298,7 @@ export class PlacetoPayService {
         await this.lifecycle.recordCreated(
           paymentId,
           session,
-          new Date(Date.now() + FIRST_CHECK_MS),
+          new Date(Date.now() + this.options.probeFirstCheckMs),
         );
         return;
       } catch (error) {

@@ -44,6 +44,14 @@ describe('configuration', () => {
       eventPollMs: 2000,
       allowLegacySha1: true,
       notificationQuery: true,
+      probeEnabled: true,
+      probeCron: '* * * * *',
+      probeFirstCheckMs: 420_000,
+      probeIntervalMs: 720_000,
+      probeBatchSize: 50,
+      probeConcurrency: 10,
+      probeLeaseMs: 300_000,
+      probeGiveUpMs: 604_800_000,
     });
   });
 
@@ -161,5 +169,49 @@ describe('configuration', () => {
     );
     const variables = PLACETOPAY_ENVIRONMENT_VARIABLES.map((v) => v.variable);
     expect(new Set(variables).size).toBe(variables.length);
+  });
+
+  it('reads the probe settings from the environment', () => {
+    const resolved = resolvePlacetoPayOptions(
+      {},
+      {
+        ...GOOD_ENV,
+        PLACETOPAY_PROBE_ENABLED: 'false',
+        PLACETOPAY_PROBE_CRON: '*/5 * * * *',
+        PLACETOPAY_PROBE_FIRST_CHECK_MS: '600000',
+        PLACETOPAY_PROBE_INTERVAL_MS: '900000',
+        PLACETOPAY_PROBE_BATCH_SIZE: '200',
+        PLACETOPAY_PROBE_CONCURRENCY: '20',
+        PLACETOPAY_PROBE_LEASE_MS: '120000',
+        PLACETOPAY_PROBE_GIVE_UP_MS: '86400000',
+      },
+    );
+    expect(resolved).toMatchObject({
+      probeEnabled: false,
+      probeCron: '*/5 * * * *',
+      probeFirstCheckMs: 600_000,
+      probeIntervalMs: 900_000,
+      probeBatchSize: 200,
+      probeConcurrency: 20,
+      probeLeaseMs: 120_000,
+      probeGiveUpMs: 86_400_000,
+    });
+  });
+
+  it('refuses a probe lease that a slow query could outlive, and a cron that is not one', () => {
+    // 15 s x 3 attempts + 2 retry delays of 5 s = 55 s; the lease must be at least 10 s longer.
+    const lease = configError(() => resolvePlacetoPayOptions({ probeLeaseMs: 60_000 }, GOOD_ENV));
+    expect(lease.problems).toEqual([
+      {
+        option: 'probeLeaseMs',
+        variable: 'PLACETOPAY_PROBE_LEASE_MS',
+        message: expect.stringContaining('slowest session query (55000 ms'),
+      },
+    ]);
+    expect(resolvePlacetoPayOptions({ probeLeaseMs: 65_000 }, GOOD_ENV).probeLeaseMs).toBe(65_000);
+    const cron = configError(() =>
+      resolvePlacetoPayOptions({}, { ...GOOD_ENV, PLACETOPAY_PROBE_CRON: 'every minute' }),
+    );
+    expect(cron.problems.map((p) => p.variable)).toEqual(['PLACETOPAY_PROBE_CRON']);
   });
 });

@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
+  DatabaseClock,
   PLACETOPAY_CLOCK,
   PLACETOPAY_ENTITIES,
   EventDispatcher,
@@ -37,6 +38,8 @@ export interface PaymentsAppExtras {
   /** Providers of the host app (listeners, ...). */
   providers?: Provider[];
   clock?: PlacetoPayClock;
+  /** Replaces the database's clock (what the probe's schedule and leases run on). */
+  databaseClock?: Pick<DatabaseClock, 'now'>;
   /** Share a database with another app instead of creating one (it is not dropped on close). */
   database?: TestDatabase;
 }
@@ -64,12 +67,17 @@ export async function startPaymentsApp(
         baseUrl: 'https://checkout-test.placetopay.com',
         retryBaseDelayMs: 1,
         retryMaxDelayMs: 5,
+        // Suites that test the probe turn it on; the others run passes with runProbe() if at all.
+        probeEnabled: false,
         ...options,
       }),
     ],
   });
   if (logs) builder.setLogger(logs);
   if (extras.clock) builder.overrideProvider(PLACETOPAY_CLOCK).useValue(extras.clock);
+  if (extras.databaseClock) {
+    builder.overrideProvider(DatabaseClock).useValue(extras.databaseClock);
+  }
   const moduleRef = await builder.compile();
   await moduleRef.init();
   return {

@@ -58,6 +58,7 @@ export async function startWebhookApp(
         eventPollMs: 0,
         queryAttempts: 1,
         timeoutMs: 2000,
+        probeEnabled: false,
         ...options,
       }),
     ],

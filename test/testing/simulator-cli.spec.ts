@@ -41,6 +41,20 @@ describe('placetopay-simulator command line', () => {
         method: 'POST',
       });
       expect(unknown.status).toBe(404);
+      // Faults over HTTP: inject one, see it apply, clear them all.
+      const post = (path: string, body?: unknown) =>
+        fetch(`${outcome.simulator.url}/__simulator/faults${path}`, {
+          method: 'POST',
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      expect((await post('/getSession', { type: 'status', status: 503 })).status).toBe(200);
+      expect(outcome.simulator.faults.take('getSession')).toMatchObject({
+        fault: { type: 'status', status: 503 },
+      });
+      expect((await post('/getSession', { type: 'explode' })).status).toBe(400);
+      expect((await post('/noSuchOperation', { type: 'hang' })).status).toBe(404);
+      expect((await post('')).status).toBe(200);
+      expect(outcome.simulator.faults.take('getSession')).toBeUndefined();
       expect(outcome.simulator.sites[0]).toMatchObject({
         login: 'cli-site',
         merchantName: 'CLI shop',

@@ -11,7 +11,7 @@ import {
 import type { Authenticator as AuthenticatorType } from './authenticate';
 import { Authenticator } from './authenticate';
 import { checkoutPage, resultPage, unavailablePage } from './checkout-page';
-import { FaultInjector, type SimulatorOperation } from './fault-injector';
+import { FaultInjector, type SimulatorFault, type SimulatorOperation } from './fault-injector';
 import { Notifier, type NotificationBody } from './notifier';
 import { GatewayRefusal, SessionBook } from './session-book';
 import type { SimulatedSession, SimulatedTransaction, WireStatus } from './simulated-session';
@@ -21,6 +21,7 @@ import { TEST_CARDS, luhnValid } from './test-cards';
 import { wireDate } from './wire-date';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const FAULT_TYPES = new Set(['latency', 'status', 'hang', 'reset', 'malformed', 'trickle']);
 
 export interface SimulatorRequestLogEntry {
   operation: SimulatorOperation | 'checkoutPage' | 'notFound';
@@ -244,6 +245,11 @@ export class PlacetoPaySimulator {
       this.handleControl(res, Number(control[1]), control[2]);
       return;
     }
+    const fault = /^\/__simulator\/faults(?:\/(\w+))?$/.exec(path);
+    if (fault && req.method === 'POST' && this.options.controlApi) {
+      this.handleFaultControl(res, fault[1], raw);
+      return;
+    }
     const page = /^\/session\/(\d+)\/([0-9a-f]{32})$/.exec(path);
     if (page && (req.method === 'GET' || req.method === 'POST')) {
       this.handlePage(req, res, Number(page[1]), page[2], raw);
@@ -465,6 +471,39 @@ export class PlacetoPaySimulator {
     validateInvalidateTokenRequest({ ...token, locale: body.locale as string | undefined });
     this.book.invalidate(site, token.token, token.subtoken);
     return { json: { status: this.approved('The token has been invalidated') } };
+  }
+
+  /**
+   * `POST /__simulator/faults/<operation>` with a fault as JSON body (`{"type":"latency","ms":50}`)
+   * injects it; `POST /__simulator/faults` clears every fault.
+   */
+  private handleFaultControl(
+    res: ServerResponse,
+    operation: string | undefined,
+    raw: string,
+  ): void {
+    if (operation === undefined) {
+      this.faults.clear();
+      this.send(res, 200, { cleared: true });
+      return;
+    }
+    if (!(operation in this.calls)) {
+      this.send(res, 404, { error: `no operation ${operation}` });
+      return;
+    }
+    let fault: SimulatorFault;
+    try {
+      fault = JSON.parse(raw) as SimulatorFault;
+    } catch {
+      this.send(res, 400, { error: 'the body must be a fault as JSON' });
+      return;
+    }
+    if (!FAULT_TYPES.has(fault?.type as string)) {
+      this.send(res, 400, { error: `fault type must be one of ${[...FAULT_TYPES].join(', ')}` });
+      return;
+    }
+    this.faults.inject(operation as SimulatorOperation, fault);
+    this.send(res, 200, { injected: fault, operation });
   }
 
   private handleControl(res: ServerResponse, requestId: number, action: string): void {

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { PaymentStatus } from '../payments/payment-status';
+import { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
+import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
+import { TransactionRunner } from '../payments/transaction-runner';
+
+/** The statuses the probe looks at: sessions still open, and creations that never finished. */
+export const PROBED_STATUSES = [
+  PaymentStatus.CREATING,
+  PaymentStatus.PENDING,
+  PaymentStatus.APPROVED_PARTIAL,
+];
+
+/**
+ * The probe's claims on payments: plain columns and conditional UPDATEs, the same on SQLite,
+ * MySQL/MariaDB and PostgreSQL. A claim is won by the replica whose UPDATE changed the row; a lease
+ * that runs out (its replica died) makes the payment claimable again. Times come from the
+ * database's clock (DatabaseClock), so replicas agree on them.
+ */
+@Injectable()
+export class ProbeLeases {
+  constructor(
+    private readonly repository: PlacetoPayPaymentRepository,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  /**
+   * Claims up to `limit` due payments for `owner` until `now + leaseMs`. Returns those won, and
+   * how many were due: other replicas may have won the rest, which does not mean nothing is left.
+   */
+  async claim(
+    now: Date,
+    limit: number,
+    owner: string,
+    leaseMs: number,
+  ): Promise<{ won: PlacetoPayPayment[]; due: number }> {
+    const payments = this.repository.payments;
+    const due = this.due(now, 'p.');
+    const candidates = await payments
+      .createQueryBuilder('p')
+      .select(`p.${this.escape('id')}`, 'id')
+      .where(due.sql, due.parameters)
+      .orderBy(`p.${this.escape('nextCheckAt')}`, 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    if (candidates.length === 0) return { won: [], due: 0 };
+    const ids = candidates.map((row) => row.id);
+    await this.transactions.exclusive(() =>
+      payments
+        .createQueryBuilder()
+        .update()
+        .set({ leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) })
+        .where(`${this.escape('id')} IN (:...ids)`, { ids })
+        .andWhere(this.due(now, '').sql, due.parameters)
+        .execute(),
+    );
+    const won = await payments.find({
+      where: { id: In(ids), leaseOwner: owner },
+      order: { nextCheckAt: 'ASC' },
+    });
+    return { won, due: candidates.length };
+  }
+
+  /** Sets the next check of a payment this replica still holds, and frees it. */
+  async reschedule(id: string, owner: string, nextCheckAt: Date, checked: boolean): Promise<void> {
+    await this.transactions.exclusive(() =>
+      this.repository.payments
+        .createQueryBuilder()
+        .update()
+        .set({
+          nextCheckAt,
+          leaseOwner: null,
+          leaseUntil: null,
+          ...(checked ? { checkAttempts: () => `${this.escape('checkAttempts')} + 1` } : {}),
+        })
+        .where(`${this.escape('id')} = :id`, { id })
+        .andWhere(`${this.escape('leaseOwner')} = :owner`, { owner })
+        .andWhere(`${this.escape('status')} IN (:...open)`, { open: PROBED_STATUSES })
+        .execute(),
+    );
+  }
+
+  /** Frees claimed payments that were not looked at, keeping their schedule. */
+  async release(owner: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.transactions.exclusive(() =>
+      this.repository.payments
+        .createQueryBuilder()
+        .update()
+        .set({ leaseOwner: null, leaseUntil: null })
+        .where(`${this.escape('id')} IN (:...ids)`, { ids })
+        .andWhere(`${this.escape('leaseOwner')} = :owner`, { owner })
+        .execute(),
+    );
+  }
+
+  /** Due: the next check has come and nobody holds a live lease. */
+  private due(now: Date, alias: 'p.' | '') {
+    const e = (name: string) => `${alias}${this.escape(name)}`;
+    return {
+      sql:
+        `${e('nextCheckAt')} <= :now AND (${e('leaseUntil')} IS NULL OR ${e('leaseUntil')} < :now)` +
+        ` AND ${e('status')} IN (:...probed)`,
+      parameters: { now: now.getTime(), probed: PROBED_STATUSES },
+    };
+  }
+
+  private escape(name: string): string {
+    return this.repository.payments.manager.connection.driver.escape(name);
+  }
+}

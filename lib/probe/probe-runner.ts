@@ -1,0 +1,301 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Semaphore } from 'async-mutex';
+import { randomUUID } from 'node:crypto';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { worstSessionQueryMs } from '../config/resolve-options';
+import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-authentication.error';
+import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
+import { describeThrown } from '../gateway/errors/describe-thrown';
+import { PlacetoPayClient } from '../gateway/placetopay.client';
+import { NotificationInbox } from '../notifications/notification-inbox';
+import { PaymentLifecycle } from '../payments/payment-lifecycle';
+import { PaymentStatus, isFinalStatus } from '../payments/payment-status';
+import type { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
+import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { nextCheckAfterCheck, nextCheckAfterFailure } from './check-schedule';
+import { CircuitBreaker } from './circuit-breaker';
+import { DatabaseClock } from './database-clock';
+import { ProbeLeases } from './probe-leases';
+import { type ProbeSummary, describeProbeSummary, emptyProbeSummary } from './probe-summary';
+
+interface ClaimedBatch {
+  owner: string;
+  batch: PlacetoPayPayment[];
+  /** How many payments were due when it was claimed (other replicas may have won some). */
+  due: number;
+  claimedAtMonotonic: number;
+  now: () => Date;
+}
+
+/** Time kept in hand when deciding whether a claimed payment can still be checked. */
+const LEASE_SAFETY_MS = 5_000;
+
+/**
+ * One probe pass: claim due payments in batches (leases on the database's clock), query each
+ * session outside any transaction with bounded concurrency, apply it through the lifecycle
+ * (source `probe`), schedule the next check. A failure stays with its payment; a gateway that keeps
+ * failing opens the circuit breaker and ends the pass. Then pending webhook inbox rows are retried.
+ * One pass at a time per process: a second call joins the running one.
+ */
+@Injectable()
+export class ProbeRunner implements OnApplicationShutdown {
+  private readonly logger = new Logger('PlacetoPayProbe');
+  private readonly breaker = new CircuitBreaker();
+  private readonly processId = randomUUID();
+  private claims = 0;
+  private running?: Promise<ProbeSummary>;
+  private stopped = false;
+
+  constructor(
+    private readonly leases: ProbeLeases,
+    private readonly clock: DatabaseClock,
+    private readonly client: PlacetoPayClient,
+    private readonly lifecycle: PaymentLifecycle,
+    private readonly inbox: NotificationInbox,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+  ) {}
+
+  /** Runs one pass, or joins the one already running in this process. */
+  run(): Promise<ProbeSummary> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Whether a pass is running in this process (a cron tick then skips). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<ProbeSummary> {
+    const started = performance.now();
+    const summary = emptyProbeSummary();
+    try {
+      if (!this.breaker.allows(performance.now())) {
+        summary.circuitOpen = true;
+        return summary;
+      }
+      this.breaker.probeAgain();
+      await this.checkDue(summary);
+      if (!this.breaker.isOpen && !this.stopped) {
+        summary.notificationsSettled = await this.inbox.retryDue();
+      }
+      summary.circuitOpen = this.breaker.isOpen;
+      return summary;
+    } finally {
+      summary.durationMs = Math.round(performance.now() - started);
+      const line = describeProbeSummary(summary);
+      if (summary.errors > 0 || summary.circuitOpen) this.logger.warn(line);
+      else this.logger.log(line);
+    }
+  }
+
+  private async checkDue(summary: ProbeSummary): Promise<void> {
+    const { probeBatchSize, probeConcurrency } = this.options;
+    // A claimed payment is only checked while its lease still covers the slowest possible check.
+    const usableLeaseMs =
+      this.options.probeLeaseMs - worstSessionQueryMs(this.options) - LEASE_SAFETY_MS;
+    const slots = new Semaphore(probeConcurrency);
+    const inFlight = new Set<Promise<void>>();
+    // The next batch is claimed while this one is being dispatched, so no slot waits for a claim.
+    let next: Promise<ClaimedBatch | null> | null = this.claimAhead();
+    while (next) {
+      const claim = await next;
+      next = null;
+      if (!claim) break;
+      summary.claimed += claim.batch.length;
+      const more = claim.due === probeBatchSize && !this.stopped && !this.breaker.isOpen;
+      const left: string[] = [];
+      for (const [index, payment] of claim.batch.entries()) {
+        // Fewer due than asked for means nothing more is due (what other replicas won, they check).
+        if (more && !next && claim.batch.length - index <= probeConcurrency) {
+          // Checks still writing their results hold their rows: never more than a batch of them.
+          while (inFlight.size > probeBatchSize) await Promise.race(inFlight);
+          next = this.claimAhead();
+        }
+        const [, release] = await slots.acquire();
+        if (this.stopped || this.breaker.isOpen) {
+          release();
+          left.push(payment.id);
+          continue;
+        }
+        if (performance.now() - claim.claimedAtMonotonic > usableLeaseMs) {
+          release();
+          summary.skipped += 1;
+          left.push(payment.id);
+          continue;
+        }
+        // The slot bounds the session queries in flight; it is freed as soon as this one has its
+        // answer, so the next query does not wait for this one's database write.
+        let freed = false;
+        const free = () => {
+          if (!freed) release();
+          freed = true;
+        };
+        const check = this.check(payment, claim.owner, claim.now, summary, free).finally(() => {
+          free();
+          inFlight.delete(check);
+        });
+        inFlight.add(check);
+      }
+      if (more && !next && !this.stopped && !this.breaker.isOpen) next = this.claimAhead();
+      await this.leases.release(claim.owner, left).catch((error: unknown) => {
+        this.logger.warn(`probe could not free ${left.length} claims: ${reason(error)}`);
+      });
+      if (next && (this.stopped || this.breaker.isOpen)) {
+        // Claimed ahead, not to be checked now: free it at once for the next pass or replica.
+        const unused = await next;
+        next = null;
+        if (unused) {
+          summary.claimed += unused.batch.length;
+          await this.leases
+            .release(
+              unused.owner,
+              unused.batch.map((payment) => payment.id),
+            )
+            .catch(() => undefined);
+        }
+      }
+    }
+    await Promise.all(inFlight);
+  }
+
+  /** `claimBatch`, awaited later: a failure surfaces there, not as an unhandled rejection. */
+  private claimAhead(): Promise<ClaimedBatch | null> {
+    const claim = this.claimBatch();
+    claim.catch(() => undefined);
+    return claim;
+  }
+
+  /** Claims the next batch of due payments under a fresh owner token; null when none is due. */
+  private async claimBatch(): Promise<ClaimedBatch | null> {
+    const owner = `${this.processId}:${++this.claims}`;
+    const claimedAt = await this.clock.now();
+    const claimedAtMonotonic = performance.now();
+    const { won, due } = await this.leases.claim(
+      claimedAt,
+      this.options.probeBatchSize,
+      owner,
+      this.options.probeLeaseMs,
+    );
+    if (due === 0) return null;
+    return {
+      owner,
+      batch: won,
+      due,
+      claimedAtMonotonic,
+      // The database's clock, advanced by the time this process has seen go by since.
+      now: () => new Date(claimedAt.getTime() + performance.now() - claimedAtMonotonic),
+    };
+  }
+
+  private async check(
+    payment: PlacetoPayPayment,
+    owner: string,
+    now: () => Date,
+    summary: ProbeSummary,
+    queried: () => void,
+  ): Promise<void> {
+    try {
+      if (payment.status === PaymentStatus.CREATING) {
+        await this.lifecycle.recordCreationUnknown(
+          payment.id,
+          'the process creating this payment stopped before PlacetoPay answered',
+        );
+        summary.abandonedCreations += 1;
+        this.logger.warn(
+          `payment ${payment.id} (reference ${payment.reference}) never finished its creation: UNKNOWN, needs review`,
+        );
+        return;
+      }
+      const age = now().getTime() - payment.createdAt.getTime();
+      if (age >= this.options.probeGiveUpMs || payment.requestId === null) {
+        const days = Math.round((age / 86_400_000) * 10) / 10;
+        await this.lifecycle.recordUnresolved(
+          payment.id,
+          `still ${payment.status} after ${days} days of probe checks`,
+        );
+        summary.unresolved += 1;
+        this.logger.warn(
+          `payment ${payment.id} (requestId ${payment.requestId}) is still ${payment.status} after ${days} days: needs review (payment.unresolved)`,
+        );
+        return;
+      }
+      let session;
+      try {
+        session = await this.client.getSession(payment.requestId);
+        this.breaker.succeeded();
+      } catch (error) {
+        // Counted before the slot is freed, so an opening breaker stops the next query.
+        this.countGatewayFailure(error);
+        throw error;
+      } finally {
+        queried();
+      }
+      const nextCheckAt = nextCheckAfterCheck(
+        now(),
+        payment.expiresAt,
+        this.options.probeIntervalMs,
+      );
+      // A change the session brings carries the next check in the same UPDATE.
+      const { outcome, scheduled } = await this.lifecycle.applyWith(
+        { source: 'probe', session },
+        {
+          // The row as claimed: a change made since then makes the first write lose and retry.
+          current: payment,
+          schedule: (current) =>
+            current.leaseOwner === owner
+              ? {
+                  nextCheckAt,
+                  checkAttempts: current.checkAttempts + 1,
+                  leaseOwner: null,
+                  leaseUntil: null,
+                }
+              : null,
+        },
+      );
+      summary.checked += 1;
+      const status = outcome.kind === 'transitioned' ? outcome.to : undefined;
+      if (status) summary.settled[status] = (summary.settled[status] ?? 0) + 1;
+      else summary.unchanged += 1;
+      if (!scheduled && (!status || !isFinalStatus(status as PaymentStatus))) {
+        await this.leases.reschedule(payment.id, owner, nextCheckAt, true);
+      }
+    } catch (error) {
+      summary.errors += 1;
+      this.logger.warn(
+        `probe could not check payment ${payment.id} (requestId ${payment.requestId}): ${reason(error)}`,
+      );
+      await this.leases
+        .reschedule(
+          payment.id,
+          owner,
+          nextCheckAfterFailure(now(), payment.checkAttempts + 1, this.options.probeIntervalMs),
+          true,
+        )
+        .catch((rescheduleError: unknown) =>
+          this.logger.warn(
+            `probe could not reschedule payment ${payment.id}: ${reason(rescheduleError)}; its lease will run out`,
+          ),
+        );
+    }
+  }
+
+  /** Outages and refused credentials count towards the breaker; a refusal of one session does not. */
+  private countGatewayFailure(error: unknown): void {
+    const outage =
+      error instanceof PlacetoPayUnavailableError || error instanceof PlacetoPayAuthenticationError;
+    if (outage && this.breaker.failed(performance.now())) {
+      const wait = Math.round(this.breaker.coolDownEndsAt - performance.now());
+      this.logger.warn(`the gateway keeps failing (${reason(error)}): probe paused for ${wait} ms`);
+    }
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : describeThrown(error);
+}
