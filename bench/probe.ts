@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       [count],
     );
   }
-  async function pass(v8Flags: string[] = []): Promise<PassResult> {
+  async function pass(v8Flags: string[] = [], concurrency = CONCURRENCY): Promise<PassResult> {
     const child = node([
       '--expose-gc',
       ...v8Flags,
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
         simulatorUrl,
         login: LOGIN,
         secretKey: SECRET,
-        concurrency: CONCURRENCY,
+        concurrency,
         batchSize: 50,
       }),
     ]);

@@ -32,9 +32,13 @@ interface Mutation<R> {
   events: Array<{ type: PlacetoPayEventType; details?: Record<string, unknown> }>;
   source: PaymentSource;
   result: R;
+  /** The UPDATE also requires this lease owner (a schedule written for the replica holding it). */
+  leaseOwner?: string;
 }
 
 const MAX_RACES = 20;
+const CREATION_UNKNOWN_REASON =
+  'session creation outcome unknown: check PlacetoPay before charging again';
 
 const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, PlacetoPayEventType>> = {
   [PaymentStatus.PENDING]: 'payment.created',
@@ -153,6 +157,10 @@ export class PaymentLifecycle {
         statusReason: 'PC',
         statusMessage: null,
         nextCheckAt,
+        // The probe took a slow creation for a dead one: the session is known now after all.
+        ...(current.reviewReason === CREATION_UNKNOWN_REASON
+          ? { needsReview: false, reviewReason: null }
+          : {}),
       }),
     );
   }
@@ -174,7 +182,7 @@ export class PaymentLifecycle {
         statusReason: 'unknown',
         statusMessage: message.slice(0, 255),
         needsReview: true,
-        reviewReason: 'session creation outcome unknown: check PlacetoPay before charging again',
+        reviewReason: CREATION_UNKNOWN_REASON,
         // No requestId to query: nothing for the probe to do.
         nextCheckAt: null,
         leaseOwner: null,
@@ -224,6 +232,8 @@ export class PaymentLifecycle {
       paymentId?: string;
       /** The row as the caller read it: the first decision is made on it (a stale one loses). */
       current?: PlacetoPayPayment;
+      /** The schedule is only written while this replica holds the payment's lease. */
+      leaseOwner?: string;
       schedule?: (current: PlacetoPayPayment) => Partial<PlacetoPayPayment> | null;
     },
   ): Promise<{ outcome: ApplyOutcome; scheduled: boolean }> {
@@ -246,9 +256,13 @@ export class PaymentLifecycle {
         seen = current.status;
         const mutation = this.decide(current, observation);
         const to = (mutation?.changes.status as PaymentStatus | undefined) ?? current.status;
-        const next = mutation && !isFinalStatus(to) ? options.schedule?.(current) : null;
+        const holds = options.leaseOwner === undefined || current.leaseOwner === options.leaseOwner;
+        const next = mutation && !isFinalStatus(to) && holds ? options.schedule?.(current) : null;
         scheduled = Boolean(next);
-        if (mutation && next) mutation.changes = { ...mutation.changes, ...next };
+        if (mutation && next) {
+          mutation.changes = { ...mutation.changes, ...next };
+          mutation.leaseOwner = options.leaseOwner;
+        }
         return mutation;
       },
       options.current,
@@ -435,19 +449,28 @@ export class PaymentLifecycle {
     const payments = this.repository.payments;
     for (let race = 0; race < MAX_RACES; race++) {
       const current =
-        race === 0 && readAlready ? readAlready : await payments.findOneBy({ id: paymentId });
+        race === 0 && readAlready
+          ? readAlready
+          : // On SQLite's one shared connection a read must not land inside another transaction.
+            await this.transactions.exclusive(() => payments.findOneBy({ id: paymentId }));
       if (!current) throw new Error(`payment ${paymentId} does not exist`);
       const mutation = decide(current);
       if (!mutation) return undefined;
       if (mutation.events.length === 0) {
         const won = await this.transactions.exclusive(() =>
-          this.compareAndSet(payments.manager, current, mutation.changes),
+          this.compareAndSet(payments.manager, current, mutation.changes, mutation.leaseOwner),
         );
         if (won) return mutation.result;
         continue;
       }
       const won = await this.transactions.run(async (manager) => {
-        if (!(await this.compareAndSet(manager, current, mutation.changes))) return false;
+        const set = await this.compareAndSet(
+          manager,
+          current,
+          mutation.changes,
+          mutation.leaseOwner,
+        );
+        if (!set) return false;
         const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
         await this.writeEvents(manager, current, updated, mutation);
         return true;
@@ -467,6 +490,7 @@ export class PaymentLifecycle {
     manager: EntityManager,
     current: PlacetoPayPayment,
     changes: Partial<PlacetoPayPayment>,
+    leaseOwner?: string,
   ): Promise<boolean> {
     const escape = (name: string) => manager.connection.driver.escape(name);
     const query = manager
@@ -479,6 +503,10 @@ export class PaymentLifecycle {
       })
       .where(`${escape('id')} = :id`, { id: current.id })
       .andWhere(`${escape('version')} = :version`, { version: current.version });
+    // Lease columns do not bump the version: a lease taken over meanwhile is checked here.
+    if (leaseOwner !== undefined) {
+      query.andWhere(`${escape('leaseOwner')} = :leaseOwner`, { leaseOwner });
+    }
     const to = changes.status;
     if (to !== undefined && to !== current.status) {
       // Final statuses are absorbing whatever the version says.

@@ -16,7 +16,10 @@ export function nextCheckAfterCheck(now: Date, expiresAt: Date | null, intervalM
   const at = now.getTime();
   if (expiresAt === null) return new Date(at + intervalMs);
   const settleLook = expiresAt.getTime() + EXPIRY_GRACE_MS;
-  if (at < settleLook) return new Date(Math.min(at + intervalMs, settleLook));
+  // Never sooner than a minute: a check just before the expiration must not be due again at once.
+  if (at < settleLook) {
+    return new Date(Math.max(at + EXPIRY_GRACE_MS, Math.min(at + intervalMs, settleLook)));
+  }
   const sinceExpiry = at - expiresAt.getTime();
   return new Date(at + Math.min(MAX_CHECK_INTERVAL_MS, Math.max(intervalMs, sinceExpiry)));
 }

@@ -37,13 +37,15 @@ export class ProbeLeases {
   ): Promise<{ won: PlacetoPayPayment[]; due: number }> {
     const payments = this.repository.payments;
     const due = this.due(now, 'p.');
-    const candidates = await payments
-      .createQueryBuilder('p')
-      .select(`p.${this.escape('id')}`, 'id')
-      .where(due.sql, due.parameters)
-      .orderBy(`p.${this.escape('nextCheckAt')}`, 'ASC')
-      .limit(limit)
-      .getRawMany<{ id: string }>();
+    const candidates = await this.transactions.exclusive(() =>
+      payments
+        .createQueryBuilder('p')
+        .select(`p.${this.escape('id')}`, 'id')
+        .where(due.sql, due.parameters)
+        .orderBy(`p.${this.escape('nextCheckAt')}`, 'ASC')
+        .limit(limit)
+        .getRawMany<{ id: string }>(),
+    );
     if (candidates.length === 0) return { won: [], due: 0 };
     const ids = candidates.map((row) => row.id);
     await this.transactions.exclusive(() =>
@@ -55,10 +57,9 @@ export class ProbeLeases {
         .andWhere(this.due(now, '').sql, due.parameters)
         .execute(),
     );
-    const won = await payments.find({
-      where: { id: In(ids), leaseOwner: owner },
-      order: { nextCheckAt: 'ASC' },
-    });
+    const won = await this.transactions.exclusive(() =>
+      payments.find({ where: { id: In(ids), leaseOwner: owner }, order: { nextCheckAt: 'ASC' } }),
+    );
     return { won, due: candidates.length };
   }
 

@@ -75,12 +75,19 @@ export class ProbeRunner implements OnApplicationShutdown {
     const started = performance.now();
     const summary = emptyProbeSummary();
     try {
+      if (this.stopped) return summary;
       if (!this.breaker.allows(performance.now())) {
         summary.circuitOpen = true;
         return summary;
       }
       this.breaker.probeAgain();
-      await this.checkDue(summary);
+      try {
+        await this.checkDue(summary);
+      } catch (error) {
+        // A claim failed (the database): the pass ends; what it claimed is freed by its leases.
+        summary.errors += 1;
+        this.logger.warn(`probe pass stopped: ${reason(error)}`);
+      }
       if (!this.breaker.isOpen && !this.stopped) {
         summary.notificationsSettled = await this.inbox.retryDue();
       }
@@ -95,14 +102,30 @@ export class ProbeRunner implements OnApplicationShutdown {
   }
 
   private async checkDue(summary: ProbeSummary): Promise<void> {
-    const { probeBatchSize, probeConcurrency } = this.options;
+    const { probeConcurrency } = this.options;
     // A claimed payment is only checked while its lease still covers the slowest possible check.
     const usableLeaseMs =
       this.options.probeLeaseMs - worstSessionQueryMs(this.options) - LEASE_SAFETY_MS;
     const slots = new Semaphore(probeConcurrency);
     const inFlight = new Set<Promise<void>>();
-    // The next batch is claimed while this one is being dispatched, so no slot waits for a claim.
-    let next: Promise<ClaimedBatch | null> | null = this.claimAhead();
+    try {
+      // The next batch is claimed while this one is dispatched, so no slot waits for a claim.
+      await this.dispatch(this.claimAhead(), slots, inFlight, usableLeaseMs, summary);
+    } finally {
+      // Whatever ended the loop (even a failed claim), the pass ends after its checks do.
+      await Promise.allSettled(inFlight);
+    }
+  }
+
+  private async dispatch(
+    first: Promise<ClaimedBatch | null>,
+    slots: Semaphore,
+    inFlight: Set<Promise<void>>,
+    usableLeaseMs: number,
+    summary: ProbeSummary,
+  ): Promise<void> {
+    const { probeBatchSize, probeConcurrency } = this.options;
+    let next: Promise<ClaimedBatch | null> | null = first;
     while (next) {
       const claim = await next;
       next = null;
@@ -161,7 +184,6 @@ export class ProbeRunner implements OnApplicationShutdown {
         }
       }
     }
-    await Promise.all(inFlight);
   }
 
   /** `claimBatch`, awaited later: a failure surfaces there, not as an unhandled rejection. */
@@ -174,8 +196,9 @@ export class ProbeRunner implements OnApplicationShutdown {
   /** Claims the next batch of due payments under a fresh owner token; null when none is due. */
   private async claimBatch(): Promise<ClaimedBatch | null> {
     const owner = `${this.processId}:${++this.claims}`;
-    const claimedAt = await this.clock.now();
+    // Taken before the clock is read, so the time left on the lease is never overestimated.
     const claimedAtMonotonic = performance.now();
+    const claimedAt = await this.clock.now();
     const { won, due } = await this.leases.claim(
       claimedAt,
       this.options.probeBatchSize,
@@ -202,27 +225,23 @@ export class ProbeRunner implements OnApplicationShutdown {
   ): Promise<void> {
     try {
       if (payment.status === PaymentStatus.CREATING) {
-        await this.lifecycle.recordCreationUnknown(
+        const moved = await this.lifecycle.recordCreationUnknown(
           payment.id,
           'the process creating this payment stopped before PlacetoPay answered',
         );
+        if (!moved) {
+          // Its creation finished meanwhile: the schedule it set stands.
+          await this.leases.release(owner, [payment.id]);
+          return;
+        }
         summary.abandonedCreations += 1;
         this.logger.warn(
           `payment ${payment.id} (reference ${payment.reference}) never finished its creation: UNKNOWN, needs review`,
         );
         return;
       }
-      const age = now().getTime() - payment.createdAt.getTime();
-      if (age >= this.options.probeGiveUpMs || payment.requestId === null) {
-        const days = Math.round((age / 86_400_000) * 10) / 10;
-        await this.lifecycle.recordUnresolved(
-          payment.id,
-          `still ${payment.status} after ${days} days of probe checks`,
-        );
-        summary.unresolved += 1;
-        this.logger.warn(
-          `payment ${payment.id} (requestId ${payment.requestId}) is still ${payment.status} after ${days} days: needs review (payment.unresolved)`,
-        );
+      if (payment.requestId === null) {
+        await this.giveUp(payment, now(), summary);
         return;
       }
       let session;
@@ -241,30 +260,32 @@ export class ProbeRunner implements OnApplicationShutdown {
         payment.expiresAt,
         this.options.probeIntervalMs,
       );
+      // Past the give-up age the payment still gets this last look before it is given up.
+      const givingUp = now().getTime() - payment.createdAt.getTime() >= this.options.probeGiveUpMs;
       // A change the session brings carries the next check in the same UPDATE.
       const { outcome, scheduled } = await this.lifecycle.applyWith(
         { source: 'probe', session },
         {
           // The row as claimed: a change made since then makes the first write lose and retry.
           current: payment,
-          schedule: (current) =>
-            current.leaseOwner === owner
-              ? {
-                  nextCheckAt,
-                  checkAttempts: current.checkAttempts + 1,
-                  leaseOwner: null,
-                  leaseUntil: null,
-                }
-              : null,
+          leaseOwner: owner,
+          schedule: givingUp
+            ? undefined
+            : (current) => ({
+                nextCheckAt,
+                checkAttempts: current.checkAttempts + 1,
+                leaseOwner: null,
+                leaseUntil: null,
+              }),
         },
       );
       summary.checked += 1;
       const status = outcome.kind === 'transitioned' ? outcome.to : undefined;
       if (status) summary.settled[status] = (summary.settled[status] ?? 0) + 1;
       else summary.unchanged += 1;
-      if (!scheduled && (!status || !isFinalStatus(status as PaymentStatus))) {
-        await this.leases.reschedule(payment.id, owner, nextCheckAt, true);
-      }
+      if (status && isFinalStatus(status as PaymentStatus)) return;
+      if (givingUp) await this.giveUp(payment, now(), summary);
+      else if (!scheduled) await this.leases.reschedule(payment.id, owner, nextCheckAt, true);
     } catch (error) {
       summary.errors += 1;
       this.logger.warn(
@@ -283,6 +304,23 @@ export class ProbeRunner implements OnApplicationShutdown {
           ),
         );
     }
+  }
+
+  /**
+   * Stops checking an open payment: it keeps its status, is flagged for review, and
+   * `payment.unresolved` fires.
+   */
+  private async giveUp(payment: PlacetoPayPayment, at: Date, summary: ProbeSummary) {
+    const days = Math.round(((at.getTime() - payment.createdAt.getTime()) / 86_400_000) * 10) / 10;
+    const given = await this.lifecycle.recordUnresolved(
+      payment.id,
+      `still open after ${days} days of probe checks`,
+    );
+    if (!given) return;
+    summary.unresolved += 1;
+    this.logger.warn(
+      `payment ${payment.id} (requestId ${payment.requestId}) is still open after ${days} days: needs review (payment.unresolved)`,
+    );
   }
 
   /** Outages and refused credentials count towards the breaker; a refusal of one session does not. */

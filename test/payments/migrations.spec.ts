@@ -1,4 +1,4 @@
-import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS } from 'nestjs-placetopay';
+import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayPayment } from 'nestjs-placetopay';
 import { DataSource, DefaultNamingStrategy } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
 
@@ -31,14 +31,47 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'CreatePlacetoPayNotifications1764230520000',
         'AddOpenReference1764230580000',
         'AddRefundInDoubt1764230640000',
+        'UnscheduleFinalPayments1764230700000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
       expect(await dataSource.showMigrations()).toBe(false);
     });
 
+    it('takes payments settled before the probe existed off its schedule', async () => {
+      await dataSource.undoLastMigration();
+      const payments = dataSource.getRepository(PlacetoPayPayment);
+      const row = (id: string, status: string) => ({
+        id,
+        reference: id,
+        openReference: null,
+        requestId: null,
+        description: 'd',
+        currency: 'COP',
+        amountMinor: 100,
+        status: status as PlacetoPayPayment['status'],
+        nextCheckAt: new Date(1_000),
+        leaseOwner: 'replica:1',
+        leaseUntil: new Date(2_000),
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+      await payments.insert([row('settled-1', 'APPROVED'), row('open-1', 'PENDING')]);
+      await dataSource.runMigrations();
+      expect(await payments.findOneByOrFail({ id: 'settled-1' })).toMatchObject({
+        nextCheckAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      expect(await payments.findOneByOrFail({ id: 'open-1' })).toMatchObject({
+        nextCheckAt: new Date(1_000),
+        leaseOwner: 'replica:1',
+      });
+      await payments.delete(['settled-1', 'open-1']);
+    });
+
     it('reverts cleanly and applies again', async () => {
-      for (let i = 0; i < 5; i++) await dataSource.undoLastMigration();
+      for (let i = 0; i < PLACETOPAY_MIGRATIONS.length; i++) await dataSource.undoLastMigration();
       const runner = dataSource.createQueryRunner();
       try {
         expect(await runner.hasTable('placetopay_payments')).toBe(false);

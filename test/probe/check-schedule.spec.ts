@@ -20,6 +20,8 @@ describe('check schedule', () => {
     expect(delayAfter(7 * MINUTE, 60 * MINUTE)).toBe(INTERVAL);
     // 30 min expiration: the check after the one at 25 min is at 31 min, not 37.
     expect(delayAfter(25 * MINUTE, 30 * MINUTE)).toBe(5 * MINUTE + EXPIRY_GRACE_MS);
+    // A check a moment before that look does not make the payment due again at once.
+    expect(delayAfter(31 * MINUTE - 10, 30 * MINUTE)).toBe(EXPIRY_GRACE_MS);
   });
 
   it('waits longer after the expiration, about doubling, up to the cap', () => {

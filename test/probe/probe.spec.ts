@@ -179,6 +179,14 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
 
     it('stops a pass when the gateway keeps failing, and frees what it did not check', async () => {
       await boot({ probeConcurrency: 1 });
+      try {
+        await breakerScenario();
+      } finally {
+        await boot();
+      }
+    });
+
+    async function breakerScenario() {
       const created = [];
       for (let i = 0; i < 8; i++) created.push(await app.service.createPayment(input()));
       simulator.faults.inject('getSession', { type: 'status', status: 503 });
@@ -201,10 +209,9 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(await app.service.runProbe()).toMatchObject({ claimed: 0, circuitOpen: true });
       expect(simulator.calls.getSession - calls).toBe(10);
       expect(logs.text()).toMatch(/the gateway keeps failing .*probe paused/);
-      await boot();
-    });
+    }
 
-    it('gives up after probeGiveUpMs: keeps the status, flags it and fires payment.unresolved', async () => {
+    it('gives up after probeGiveUpMs, after a last look: keeps the status, flags it, fires payment.unresolved', async () => {
       const { payment, requestId } = await app.service.createPayment(input());
       databaseClock.set(payment.createdAt.getTime() + 7 * 24 * 60 * MINUTE);
       await app.repository.payments.update(
@@ -212,8 +219,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         { nextCheckAt: new Date(databaseClock.now().getTime() - 1) },
       );
       const summary = await app.service.runProbe();
-      expect(summary).toMatchObject({ claimed: 1, unresolved: 1, checked: 0 });
-      expect(queriesOf(requestId)).toBe(0);
+      expect(summary).toMatchObject({ claimed: 1, checked: 1, unchanged: 1, unresolved: 1 });
+      expect(queriesOf(requestId)).toBe(1);
       const after = await reload(payment.id);
       expect(after).toMatchObject({
         status: 'PENDING',
@@ -221,9 +228,42 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         nextCheckAt: null,
         leaseOwner: null,
       });
-      expect(after.reviewReason).toMatch(/still PENDING after 7 days/);
+      expect(after.reviewReason).toMatch(/still open after 7 days/);
       const history = await app.repository.history(payment.id);
       expect(history.at(-1)).toMatchObject({ type: 'payment.unresolved', source: 'probe' });
+      // Never checked again.
+      databaseClock.advance(30 * 24 * 60 * MINUTE);
+      expect(await app.service.runProbe()).toMatchObject({ claimed: 0 });
+    });
+
+    it('settles a late approval found by the last look instead of giving up', async () => {
+      const { payment, requestId } = await app.service.createPayment(input());
+      simulator.approve(requestId);
+      databaseClock.set(payment.createdAt.getTime() + 8 * 24 * 60 * MINUTE);
+      await app.repository.payments.update(
+        { id: payment.id },
+        { nextCheckAt: new Date(databaseClock.now().getTime() - 1) },
+      );
+      expect(await app.service.runProbe()).toMatchObject({
+        settled: { APPROVED: 1 },
+        unresolved: 0,
+      });
+      expect(await reload(payment.id)).toMatchObject({ status: 'APPROVED', needsReview: false });
+    });
+
+    it('checks every due payment once when they span several batches', async () => {
+      await boot({ probeBatchSize: 3, probeConcurrency: 2 });
+      try {
+        const created = [];
+        for (let i = 0; i < 10; i++) created.push(await app.service.createPayment(input()));
+        databaseClock.set(Math.max(...created.map((c) => c.payment.nextCheckAt!.getTime())));
+        expect(await app.service.runProbe()).toMatchObject({ claimed: 10, checked: 10 });
+        for (const { requestId } of created) expect(queriesOf(requestId)).toBe(1);
+        const rows = await app.repository.payments.find();
+        expect(rows.every((row) => row.leaseOwner === null && row.checkAttempts === 1)).toBe(true);
+      } finally {
+        await boot();
+      }
     });
 
     it('turns a creation that never finished into UNKNOWN for review', async () => {
@@ -240,6 +280,17 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         nextCheckAt: null,
         // Still blocks its reference: the session may exist at PlacetoPay.
         openReference: 'CRASHED-1',
+      });
+      // It was only slow after all: the session's arrival clears the review.
+      await app.lifecycle.recordCreated(
+        opened.id,
+        { requestId: 777_001, processUrl: 'https://example.com/p' },
+        null,
+      );
+      expect(await reload(opened.id)).toMatchObject({
+        status: 'PENDING',
+        needsReview: false,
+        reviewReason: null,
       });
     });
 

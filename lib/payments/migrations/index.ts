@@ -3,6 +3,7 @@ import { CreatePlacetoPayEventDeliveries1764230460000 } from './1764230460000-cr
 import { CreatePlacetoPayNotifications1764230520000 } from './1764230520000-create-placetopay-notifications';
 import { AddOpenReference1764230580000 } from './1764230580000-add-open-reference';
 import { AddRefundInDoubt1764230640000 } from './1764230640000-add-refund-in-doubt';
+import { UnscheduleFinalPayments1764230700000 } from './1764230700000-unschedule-final-payments';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const PLACETOPAY_MIGRATIONS = [
   CreatePlacetoPayNotifications1764230520000,
   AddOpenReference1764230580000,
   AddRefundInDoubt1764230640000,
+  UnscheduleFinalPayments1764230700000,
 ];
