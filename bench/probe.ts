@@ -18,10 +18,9 @@ import {
   PlacetoPayModule,
   PlacetoPayPayment,
 } from 'nestjs-placetopay';
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
+import { runTs, startSimulatorProcess } from './simulator-process';
 
 const POSTGRES_URL =
   process.env.PLACETOPAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -43,17 +42,6 @@ interface PassResult {
   heapAfterMb: number;
 }
 
-function node(args: string[]) {
-  return spawn(
-    process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', ...args],
-    {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-}
-
 async function main(): Promise<void> {
   const name = `ptp_bench_${randomBytes(4).toString('hex')}`;
   const admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
@@ -62,20 +50,7 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
 
-  const simulatorProcess = node([
-    'lib/testing/cli.ts',
-    '--port',
-    '0',
-    '--login',
-    LOGIN,
-    '--secret-key',
-    SECRET,
-  ]);
-  let simulatorUrl = '';
-  for await (const line of createInterface({ input: simulatorProcess.stdout! })) {
-    simulatorUrl = /http:\/\/[\d.:]+/.exec(line)?.[0] ?? '';
-    if (simulatorUrl) break;
-  }
+  const { url: simulatorUrl, child: simulatorProcess } = await startSimulatorProcess(LOGIN, SECRET);
   const fault = (path: string, body?: unknown) =>
     fetch(`${simulatorUrl}/__simulator/faults${path}`, {
       method: 'POST',
@@ -166,7 +141,7 @@ async function main(): Promise<void> {
     );
   }
   async function pass(v8Flags: string[] = [], concurrency = CONCURRENCY): Promise<PassResult> {
-    const child = node([
+    const child = runTs([
       '--expose-gc',
       ...v8Flags,
       'bench/probe-pass.ts',

@@ -21,13 +21,12 @@ import {
   PlacetoPayService,
 } from 'nestjs-placetopay';
 import { signNotification } from 'nestjs-placetopay/testing';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { runTs, startSimulatorProcess } from './simulator-process';
 
 const POSTGRES_URL =
   process.env.PLACETOPAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,32 +51,7 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  // PlacetoPay runs elsewhere: the simulator gets its own process, so its work does not count.
-  const simulatorProcess = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register',
-      '-r',
-      'tsconfig-paths/register',
-      'lib/testing/cli.ts',
-      '--port',
-      '0',
-      '--login',
-      LOGIN,
-      '--secret-key',
-      SECRET,
-    ],
-    {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let simulatorUrl = '';
-  for await (const line of createInterface({ input: simulatorProcess.stdout! })) {
-    simulatorUrl = /http:\/\/[\d.:]+/.exec(line)?.[0] ?? '';
-    if (simulatorUrl) break;
-  }
+  const { url: simulatorUrl, child: simulatorProcess } = await startSimulatorProcess(LOGIN, SECRET);
   const simulator = { url: simulatorUrl };
 
   let paymentIds: string[] = [];
@@ -112,6 +86,8 @@ async function main(): Promise<void> {
         secretKey: SECRET,
         baseUrl: simulator.url,
         eventPollMs: 0,
+        // Only the webhook is measured here.
+        probeEnabled: false,
       }),
     ],
     controllers: [BaselineController],
@@ -173,24 +149,15 @@ async function main(): Promise<void> {
     path: string,
     load: { amount: number; from?: number; overallRate?: number },
   ): Promise<LoadResult> => {
-    const worker = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register',
-        'bench/load-worker.ts',
-        JSON.stringify({
-          url: `${base}${path}`,
-          connections: CONNECTIONS,
-          ...load,
-          bodiesFile: load.from === undefined ? undefined : bodiesFile,
-        }),
-      ],
-      {
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const worker = runTs([
+      'bench/load-worker.ts',
+      JSON.stringify({
+        url: `${base}${path}`,
+        connections: CONNECTIONS,
+        ...load,
+        bodiesFile: load.from === undefined ? undefined : bodiesFile,
+      }),
+    ]);
     let out = '';
     for await (const chunk of worker.stdout!) out += chunk;
     return JSON.parse(out) as LoadResult;
