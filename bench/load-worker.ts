@@ -4,7 +4,7 @@
 // - Without overallRate: autocannon, as fast as the server answers (closed loop).
 // - With overallRate: an open loop over `connections` keep-alive sockets, one request every
 //   1 / overallRate s, each latency measured from when it was due (so a stall counts against
-//   every request it delays). autocannon's own rate limit sends each second's quota in a burst,
+//   every request it delays), once every connection is open. autocannon's own rate limit sends each second's quota in a burst,
 //   which measures queueing, not the route.
 import autocannon from 'autocannon';
 import { Agent, request } from 'node:http';
@@ -18,6 +18,11 @@ interface Load {
   /** The first body this run sends (runs take disjoint slices of the file). */
   from?: number;
   overallRate?: number;
+  /**
+   * Paced runs first open every connection with one request each, not measured: a body from here
+   * (one the server has had already, so a duplicate), or `{}` without a bodies file.
+   */
+  warmFrom?: number;
 }
 
 async function main(): Promise<void> {
@@ -76,6 +81,15 @@ async function paced(load: Load, bodies: string[]) {
       });
       req.end(body);
     });
+  // Every connection open before the clock starts: the handshakes are not what is measured.
+  await Promise.all(
+    Array.from({ length: load.connections }, (_, n) =>
+      send(bodies[((load.warmFrom ?? 0) + n) % bodies.length], performance.now()),
+    ),
+  );
+  latencies.length = 0;
+  non2xx = 0;
+  errors = 0;
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
   for (let n = 0; n < load.amount; n += 1) {
