@@ -18,12 +18,11 @@ import {
   PlacetoPayModule,
   PlacetoPayPayment,
 } from 'nestjs-placetopay';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { createBenchDatabase } from './bench-database';
 import { runTs, startSimulatorProcess } from './simulator-process';
 
-const POSTGRES_URL =
-  process.env.PLACETOPAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TIMED = Number(process.env.BENCH_PROBE_PAYMENTS ?? 10_000);
 const LATENCY_MS = 50;
 const CONCURRENCY = 20;
@@ -43,12 +42,8 @@ interface PassResult {
 }
 
 async function main(): Promise<void> {
-  const name = `ptp_bench_${randomBytes(4).toString('hex')}`;
-  const admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await createBenchDatabase();
+  const databaseUrl = database.url;
 
   const { url: simulatorUrl, child: simulatorProcess } = await startSimulatorProcess(LOGIN, SECRET);
   const fault = (path: string, body?: unknown) =>
@@ -214,8 +209,7 @@ async function main(): Promise<void> {
   await seeder.close();
   await dataSource.destroy();
   simulatorProcess.kill();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.destroy();
+  await database.drop();
   const complete =
     timed.summary.checked === TIMED &&
     small.summary.checked === SMALL &&

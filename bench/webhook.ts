@@ -26,10 +26,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { createBenchDatabase } from './bench-database';
 import { runTs, startSimulatorProcess } from './simulator-process';
 
-const POSTGRES_URL =
-  process.env.PLACETOPAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 50;
 const SATURATED = Number(process.env.BENCH_REQUESTS ?? 5000);
 const PACED = SATURATED;
@@ -46,11 +45,7 @@ interface LoadResult {
 const SECRET = 'bench-secret-key';
 
 async function main(): Promise<void> {
-  const name = `ptp_bench_${randomBytes(4).toString('hex')}`;
-  const admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
+  const database = await createBenchDatabase();
   const { url: simulatorUrl, child: simulatorProcess } = await startSimulatorProcess(LOGIN, SECRET);
   const simulator = { url: simulatorUrl };
 
@@ -75,7 +70,7 @@ async function main(): Promise<void> {
     imports: [
       TypeOrmModule.forRoot({
         type: 'postgres',
-        url: url.toString(),
+        url: database.url,
         entities: PLACETOPAY_ENTITIES,
         migrations: PLACETOPAY_MIGRATIONS,
         migrationsRun: true,
@@ -143,7 +138,7 @@ async function main(): Promise<void> {
     `seeded ${REQUESTS} pending payments in ${Math.round(performance.now() - seedStarted)} ms\n`,
   );
 
-  const bodiesFile = join(tmpdir(), `${name}-bodies.json`);
+  const bodiesFile = join(tmpdir(), `ptp-bench-${randomBytes(4).toString('hex')}-bodies.json`);
   writeFileSync(bodiesFile, JSON.stringify(bodies));
   const run = async (
     path: string,
@@ -212,8 +207,7 @@ async function main(): Promise<void> {
 
   await app.close();
   simulatorProcess.kill();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.destroy();
+  await database.drop();
   rmSync(bodiesFile, { force: true });
   process.exitCode =
     ratio >= 0.6 && pacedWebhook.p99 < 50 && webhook.non2xx + pacedWebhook.non2xx === 0 ? 0 : 1;

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
-import { describeThrown } from '../gateway/errors/describe-thrown';
+import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { isFinalStatus } from '../payments/payment-status';
@@ -273,9 +273,4 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       ),
     );
   }
-}
-
-/** The message of an error (what is stored as lastError), or whatever was thrown, safely. */
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : describeThrown(error);
 }

@@ -214,12 +214,9 @@ export class PaymentLifecycle {
     );
   }
 
-  /**
-   * Applies a queried session. The only way a gateway status reaches a payment. `paymentId` saves
-   * the lookup by requestId when the caller holds the row already.
-   */
-  async apply(observation: SessionObservation, paymentId?: string): Promise<ApplyOutcome> {
-    return (await this.applyWith(observation, { paymentId })).outcome;
+  /** Applies a queried session. The only way a gateway status reaches a payment. */
+  async apply(observation: SessionObservation): Promise<ApplyOutcome> {
+    return (await this.applyWith(observation, {})).outcome;
   }
 
   /**
@@ -229,7 +226,6 @@ export class PaymentLifecycle {
   async applyWith(
     observation: SessionObservation,
     options: {
-      paymentId?: string;
       /** The row as the caller read it: the first decision is made on it (a stale one loses). */
       current?: PlacetoPayPayment;
       /** The schedule is only written while this replica holds the payment's lease. */
@@ -237,11 +233,8 @@ export class PaymentLifecycle {
       schedule?: (current: PlacetoPayPayment) => Partial<PlacetoPayPayment> | null;
     },
   ): Promise<{ outcome: ApplyOutcome; scheduled: boolean }> {
-    const found = options.current
-      ? { id: options.current.id }
-      : options.paymentId
-        ? { id: options.paymentId }
-        : await this.repository.findByRequestId(observation.session.requestId);
+    const found =
+      options.current ?? (await this.repository.findByRequestId(observation.session.requestId));
     if (!found) return { outcome: { kind: 'unknown_payment' }, scheduled: false };
     let seen = '';
     let scheduled = false;

@@ -63,8 +63,8 @@ export class ProbeLeases {
     return { won, due: candidates.length };
   }
 
-  /** Sets the next check of a payment this replica still holds, and frees it. */
-  async reschedule(id: string, owner: string, nextCheckAt: Date, checked: boolean): Promise<void> {
+  /** Counts a check, sets the next one of a payment this replica still holds, and frees it. */
+  async reschedule(id: string, owner: string, nextCheckAt: Date): Promise<void> {
     await this.transactions.exclusive(() =>
       this.repository.payments
         .createQueryBuilder()
@@ -73,7 +73,7 @@ export class ProbeLeases {
           nextCheckAt,
           leaseOwner: null,
           leaseUntil: null,
-          ...(checked ? { checkAttempts: () => `${this.escape('checkAttempts')} + 1` } : {}),
+          checkAttempts: () => `${this.escape('checkAttempts')} + 1`,
         })
         .where(`${this.escape('id')} = :id`, { id })
         .andWhere(`${this.escape('leaseOwner')} = :owner`, { owner })

@@ -5,7 +5,7 @@ import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.int
 import { worstSessionQueryMs } from '../config/resolve-options';
 import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-authentication.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
-import { describeThrown } from '../gateway/errors/describe-thrown';
+import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { NotificationInbox } from '../notifications/notification-inbox';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
@@ -285,7 +285,7 @@ export class ProbeRunner implements OnApplicationShutdown {
       else summary.unchanged += 1;
       if (status && isFinalStatus(status as PaymentStatus)) return;
       if (givingUp) await this.giveUp(payment, now(), summary);
-      else if (!scheduled) await this.leases.reschedule(payment.id, owner, nextCheckAt, true);
+      else if (!scheduled) await this.leases.reschedule(payment.id, owner, nextCheckAt);
     } catch (error) {
       summary.errors += 1;
       this.logger.warn(
@@ -296,7 +296,6 @@ export class ProbeRunner implements OnApplicationShutdown {
           payment.id,
           owner,
           nextCheckAfterFailure(now(), payment.checkAttempts + 1, this.options.probeIntervalMs),
-          true,
         )
         .catch((rescheduleError: unknown) =>
           this.logger.warn(
@@ -332,8 +331,4 @@ export class ProbeRunner implements OnApplicationShutdown {
       this.logger.warn(`the gateway keeps failing (${reason(error)}): probe paused for ${wait} ms`);
     }
   }
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : describeThrown(error);
 }
