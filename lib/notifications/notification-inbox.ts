@@ -14,7 +14,7 @@ import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
-import { isFinalStatus } from '../payments/payment-status';
+import { isFinalStatus, type PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
 import { TransactionRunner } from '../payments/transaction-runner';
 import {
@@ -24,6 +24,7 @@ import {
 } from '../placetopay.constants';
 import type { VerifiedNotification } from './notification-signature.guard';
 import { PlacetoPayNotification } from './placetopay-notification.entity';
+import { prepareRowInsert } from './row-insert';
 
 const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
 /** How long a replica owns a notification it is settling. */
@@ -65,6 +66,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private lastReceiveAt = 0;
   private retrying?: Promise<number>;
   private stopped = false;
+  private readonly insert: (row: PlacetoPayNotification) => Promise<void>;
 
   constructor(
     @InjectRepository(PlacetoPayNotification)
@@ -75,7 +77,9 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     private readonly client: PlacetoPayClient,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
-  ) {}
+  ) {
+    this.insert = prepareRowInsert(notifications);
+  }
 
   onApplicationBootstrap(): void {
     if (this.options.eventPollMs > 0) {
@@ -116,7 +120,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       settledAt: null,
     });
     try {
-      await this.transactions.exclusive(() => this.notifications.insert(row));
+      await this.transactions.exclusive(() => this.insert(row));
     } catch (error) {
       // Lost a race against the same notification: the unique key says it is a duplicate.
       if (await this.notifications.existsBy(key)) return { received: true, duplicate: true };
@@ -167,7 +171,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         await new Promise((resolve) => setTimeout(resolve, QUIET_MS - quietFor).unref());
         continue;
       }
-      const batch = this.queue.splice(0, SETTLE_CONCURRENCY);
+      // While notifications keep coming (the deadline forced this batch), one at a time.
+      const batch = this.queue.splice(0, quietFor < QUIET_MS ? 1 : SETTLE_CONCURRENCY);
       await Promise.all(
         batch.map(({ row }) =>
           this.settling
@@ -208,14 +213,26 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       }
       if (!isFinalStatus(payment.status) && this.options.notificationQuery) {
         const session = await this.client.getSession(row.requestId);
-        const outcome = await this.lifecycle.apply({ source: 'notification', session });
+        const { outcome } = await this.lifecycle.applyWith(
+          { source: 'notification', session },
+          { current: payment },
+        );
         if (outcome.kind === 'unknown_payment') {
           await this.finish(row, 'unknown_payment');
           return true;
         }
         // PlacetoPay signed a final status its own query does not show yet: ask again later.
-        const after = await this.payments.findByRequestId(row.requestId);
-        if (FINAL_GATEWAY_STATUSES.has(row.status) && after && !isFinalStatus(after.status)) {
+        const after =
+          outcome.kind === 'transitioned'
+            ? outcome.to
+            : outcome.kind === 'unchanged'
+              ? outcome.status
+              : (await this.payments.findByRequestId(row.requestId))?.status;
+        if (
+          FINAL_GATEWAY_STATUSES.has(row.status) &&
+          after &&
+          !isFinalStatus(after as PaymentStatus)
+        ) {
           throw new Error(
             `the session is ${session.status.status}, the notification said ${row.status}`,
           );

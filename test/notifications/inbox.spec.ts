@@ -1,0 +1,94 @@
+import { NotificationInbox, PlacetoPayNotification } from 'nestjs-placetopay';
+import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
+import type { VerifiedNotification } from '../../lib/notifications/notification-signature.guard';
+import { enginesUnderTest, type Engine } from '../support/databases';
+import { LOGIN, SECRET_KEY } from '../support/fixtures';
+import { captureLogs } from '../support/log-capture';
+import { startPaymentsApp, type PaymentsApp } from '../support/payments-app';
+
+const DATE = '2026-11-27T10:00:00.123-05:00';
+
+// The inbox's INSERT is a statement of its own (not TypeORM's query builder): every engine must
+// store the row exactly as TypeORM would, and tell a duplicate by the unique key.
+describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
+  'the notification inbox on %s',
+  (_name, engine: Engine) => {
+    let app: PaymentsApp;
+    let simulator: PlacetoPaySimulator;
+    let inbox: NotificationInbox;
+    const clock = new ManualClock();
+    const logs = captureLogs();
+
+    const verified = (requestId: number, status = 'APPROVED'): VerifiedNotification => ({
+      requestIdText: String(requestId),
+      requestId,
+      status,
+      date: DATE,
+      reason: '00',
+      message: 'ok',
+      reference: 'REF-1',
+      signature: 'not checked here',
+      algorithm: 'sha256',
+    });
+
+    beforeAll(async () => {
+      simulator = await new PlacetoPaySimulator({
+        sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+        tickMs: 0,
+      }).start();
+      app = await startPaymentsApp(engine, { baseUrl: simulator.url, eventPollMs: 0 }, logs, {
+        clock,
+      });
+      inbox = app.moduleRef.get(NotificationInbox);
+    });
+    afterAll(async () => {
+      await app.close();
+      await simulator.stop();
+    });
+
+    it('stores every column of a notification as received', async () => {
+      clock.set(Date.parse('2026-11-27T15:00:00.250Z'));
+      const requestId = 9_007_199_254; // past 32 bits: the bigint column round-trips as a number
+      await expect(inbox.receive(verified(requestId))).resolves.toEqual({
+        received: true,
+        duplicate: false,
+      });
+      await inbox.idle();
+      const row = await app.dataSource
+        .getRepository(PlacetoPayNotification)
+        .findOneByOrFail({ requestId });
+      expect(row).toMatchObject({
+        requestId,
+        status: 'APPROVED',
+        statusDate: DATE,
+        reference: 'REF-1',
+        signatureAlgorithm: 'sha256',
+        receivedAt: new Date('2026-11-27T15:00:00.250Z'),
+      });
+      expect(row.id).toMatch(/^[0-9a-f-]{36}$/);
+      // Settled in the background: an unknown requestId, recorded with a warning.
+      expect(row.state).toBe('unknown_payment');
+      expect(row.attempts).toBe(1);
+      expect(logs.text()).toContain(`notification for unknown requestId ${requestId}`);
+    });
+
+    it('answers a duplicate as such, also when copies arrive at once, and keeps one row', async () => {
+      const requestId = 4_242_001;
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => inbox.receive(verified(requestId))),
+      );
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      await expect(inbox.receive(verified(requestId))).resolves.toEqual({
+        received: true,
+        duplicate: true,
+      });
+      // Another status of the same session is another notification.
+      await expect(inbox.receive(verified(requestId, 'REJECTED'))).resolves.toMatchObject({
+        duplicate: false,
+      });
+      await inbox.idle();
+      const rows = await app.dataSource.getRepository(PlacetoPayNotification).findBy({ requestId });
+      expect(rows.map((r) => r.status).sort()).toEqual(['APPROVED', 'REJECTED']);
+    });
+  },
+);
