@@ -107,3 +107,30 @@ export {
   nextCheckAfterCheck,
   nextCheckAfterFailure,
 } from './probe/check-schedule';
+export {
+  PlacetoPayInstrument,
+  type InstrumentStatus,
+  type InstrumentType,
+} from './instruments/placetopay-instrument.entity';
+export type {
+  ChargeInstrumentInput,
+  CreateSubscriptionInput,
+} from './instruments/instrument-inputs';
+export { InstrumentVault } from './instruments/instrument-vault';
+export { TokenCipher, TokenDecryptionError } from './instruments/token-cipher';
+export { parseInstrumentKey } from './instruments/instrument-key';
+export { PlacetoPayInstrumentNotFoundError } from './instruments/errors/placetopay-instrument-not-found.error';
+export { PlacetoPayInstrumentRevokedError } from './instruments/errors/placetopay-instrument-revoked.error';
+export { UnknownCharges } from './probe/unknown-charges';
+export {
+  checkRecurringNotificationSignature,
+  computeRecurringNotificationSignature,
+  type RecurringNotificationSignatureInput,
+} from './gateway/notification-signature';
+export { PlacetoPayRecurringNotification } from './notifications/placetopay-recurring-notification.entity';
+export { RecurringNotificationInbox } from './notifications/recurring-notification-inbox';
+export {
+  RecurringNotificationGuard,
+  type CheckedRecurringNotification,
+} from './notifications/recurring-notification.guard';
+export { DEFAULT_RECURRING_WEBHOOK_PATH } from './notifications/recurring-notification.controller';

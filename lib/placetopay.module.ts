@@ -1,4 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
+import { UnknownCharges } from './probe/unknown-charges';
+import { InstrumentVault } from './instruments/instrument-vault';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -22,6 +24,12 @@ import {
   DEFAULT_WEBHOOK_PATH,
   createNotificationController,
 } from './notifications/notification.controller';
+import { RecurringNotificationGuard } from './notifications/recurring-notification.guard';
+import { RecurringNotificationInbox } from './notifications/recurring-notification-inbox';
+import {
+  DEFAULT_RECURRING_WEBHOOK_PATH,
+  createRecurringNotificationController,
+} from './notifications/recurring-notification.controller';
 import { PLACETOPAY_ENTITIES } from './payments/entities';
 import { DatabaseClock } from './probe/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
@@ -53,12 +61,14 @@ const PAYMENT_PROVIDERS = [
   EventListenerExplorer,
   EventDispatcher,
   EventDeliveries,
+  InstrumentVault,
   PaymentLifecycle,
   PlacetoPayService,
   DatabaseClock,
   ProbeLeases,
   ProbeRunner,
   ProbeScheduler,
+  UnknownCharges,
 ];
 
 /**
@@ -66,7 +76,12 @@ const PAYMENT_PROVIDERS = [
  * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
  * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
  */
-const WEBHOOK_PROVIDERS = [NotificationSignatureGuard, NotificationInbox];
+const WEBHOOK_PROVIDERS = [
+  NotificationSignatureGuard,
+  NotificationInbox,
+  RecurringNotificationGuard,
+  RecurringNotificationInbox,
+];
 
 /** The route's settings: the synchronous option, else its environment variable, else the default. */
 export function resolveWebhook(
@@ -78,9 +93,14 @@ export function resolveWebhook(
     /^\/+|\/+$/g,
     '',
   );
+  const recurringVariable = env[PLACETOPAY_MODULE_VARIABLES.recurringWebhookPath]?.trim();
+  const recurringPath = (
+    extras.webhook?.recurringPath ??
+    (recurringVariable || DEFAULT_RECURRING_WEBHOOK_PATH)
+  ).replace(/^\/+|\/+$/g, '');
   const enabled =
     extras.webhook?.enabled ?? readBoolean(env[PLACETOPAY_MODULE_VARIABLES.webhookEnabled]) ?? true;
-  return { enabled, path, decorators: extras.webhook?.decorators ?? [] };
+  return { enabled, path, recurringPath, decorators: extras.webhook?.decorators ?? [] };
 }
 
 @Module({})
@@ -115,7 +135,10 @@ export class PlacetoPayModule {
       global: extras.isGlobal ?? false,
       controllers:
         payments && webhook.enabled
-          ? [createNotificationController(webhook.path, webhook.decorators)]
+          ? [
+              createNotificationController(webhook.path, webhook.decorators),
+              createRecurringNotificationController(webhook.recurringPath, webhook.decorators),
+            ]
           : [],
       imports: [
         ...imports,

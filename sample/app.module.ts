@@ -30,6 +30,9 @@ import { ShopController } from './shop.controller';
         login: config.get('PLACETOPAY_LOGIN'),
         secretKey: config.get('PLACETOPAY_SECRET_KEY'),
         baseUrl: config.get('PLACETOPAY_BASE_URL'),
+        // Encrypts the tokens of saved cards. Production reads it from a secret store; the
+        // embedded sample makes a development one (bootstrap.ts).
+        instrumentKey: config.get('PLACETOPAY_INSTRUMENT_KEY'),
       }),
     }),
   ],

@@ -1,4 +1,4 @@
-import type { PlacetoPayPayment } from 'nestjs-placetopay';
+import type { PlacetoPayInstrument, PlacetoPayPayment } from 'nestjs-placetopay';
 import type { ShopOrder } from './shop-order.entity';
 import type { Product } from './shop-catalog';
 
@@ -12,32 +12,61 @@ function layout(title: string, body: string): string {
 button{padding:.3rem .8rem}[data-status]{font-weight:700}</style></head><body>${body}</body></html>`;
 }
 
-export function catalogPage(products: readonly Product[], orders: ShopOrder[]): string {
+/**
+ * One form for the whole catalog: each Buy button submits its own sku, and the "save my card"
+ * checkbox (shown when the shop has an instrument key) goes with whichever is pressed.
+ */
+export function catalogPage(
+  products: readonly Product[],
+  orders: ShopOrder[],
+  canSaveCard: boolean,
+): string {
   const items = products
     .map(
       (
         p,
       ) => `<li>${escape(p.name)} — ${escape(p.price.toLocaleString('en-US'))} ${escape(p.currency)}
-      <form method="post" action="/checkout" style="display:inline"><input type="hidden" name="sku" value="${escape(p.sku)}">
-      <button type="submit" aria-label="Buy ${escape(p.name)}">Buy</button></form></li>`,
+      <button type="submit" name="sku" value="${escape(p.sku)}" aria-label="Buy ${escape(p.name)}">Buy</button></li>`,
     )
     .join('');
+  const saveCard = canSaveCard
+    ? `<p><label><input type="checkbox" name="saveCard" value="1"> Save my card for next time</label></p>`
+    : '';
   const history = orders.length
     ? `<h2>Your orders</h2><ul>${orders.map((o) => `<li><a href="/orders/${escape(o.id)}">${escape(o.id)}</a> ${escape(o.productName)}: ${escape(o.status)}</li>`).join('')}</ul>`
     : '';
   return layout(
     'Sample coffee shop',
-    `<h1>Sample coffee shop</h1><p>Pays through PlacetoPay WebCheckout.</p><ul>${items}</ul>${history}`,
+    `<h1>Sample coffee shop</h1><p>Pays through PlacetoPay WebCheckout.</p>
+     <form method="post" action="/checkout"><ul>${items}</ul>${saveCard}</form>${history}`,
   );
 }
 
-export function orderPage(order: ShopOrder, payment: PlacetoPayPayment | null): string {
+/** "Visa •••• 0081": what the buyer needs to recognise a saved card, never more. */
+export function cardLabel(card: PlacetoPayInstrument): string {
+  const name = card.franchiseName ?? card.franchise ?? 'Card';
+  return card.lastDigits ? `${name} •••• ${card.lastDigits}` : name;
+}
+
+export function orderPage(
+  order: ShopOrder,
+  payment: PlacetoPayPayment | null,
+  savedCard: PlacetoPayInstrument | null = null,
+): string {
+  const chargeAgain = savedCard
+    ? `<h2>Saved card</h2>
+     <p>This payment saved <span data-saved-card>${escape(cardLabel(savedCard))}</span>.</p>
+     <form method="post" action="/orders/${escape(order.id)}/charge-again">
+       <button type="submit">Charge again</button> another ${escape(order.productName)} to this card
+     </form>`
+    : '';
   return layout(
     `Order ${order.id}`,
     `<h1>Order ${escape(order.id)}</h1>
      <p>${escape(order.productName)}: ${escape(order.price.toLocaleString('en-US'))} ${escape(order.currency)}</p>
      <p>Order status: <span data-order-status>${escape(order.status)}</span></p>
      <p>Payment status: <span data-status>${escape(payment?.status ?? 'NONE')}</span></p>
+     ${chargeAgain}
      <p><a href="/">Back to the shop</a></p>`,
   );
 }

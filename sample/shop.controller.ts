@@ -1,30 +1,63 @@
 import { Body, Controller, Get, Header, Ip, Param, Post, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { PlacetoPayError, PlacetoPayService, type PlacetoPayPayment } from 'nestjs-placetopay';
+import {
+  PaymentStatus,
+  PlacetoPayConfigError,
+  PlacetoPayDuplicatePaymentError,
+  PlacetoPayError,
+  PlacetoPayInstrumentNotFoundError,
+  PlacetoPayInstrumentRevokedError,
+  PlacetoPayService,
+  TokenDecryptionError,
+  type Person,
+  type PlacetoPayInstrument,
+  type PlacetoPayPayment,
+} from 'nestjs-placetopay';
 import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
-import { CATALOG } from './shop-catalog';
+import { CATALOG, type Product } from './shop-catalog';
 import { ShopOrder } from './shop-order.entity';
 import { catalogPage, errorPage, orderPage } from './shop-pages';
+
+/**
+ * The sample has no customer accounts, so a buyer who saves a card is this one. A real shop sends
+ * the signed-in customer. PlacetoPay's collect (Charge again) needs a payer with all of these
+ * fields; the module keeps them with the saved card and charges it with them.
+ */
+const SAMPLE_BUYER: Person = {
+  name: 'Sample',
+  surname: 'Buyer',
+  email: 'buyer@example.com',
+  documentType: 'CC',
+  document: '1040035000',
+};
 
 @Controller()
 export class ShopController {
   constructor(
     private readonly payments: PlacetoPayService,
+    private readonly config: ConfigService,
     @InjectRepository(ShopOrder) private readonly orders: Repository<ShopOrder>,
   ) {}
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
   async catalog(): Promise<string> {
-    return catalogPage(CATALOG, await this.orders.find({ order: { id: 'ASC' } }));
+    return catalogPage(
+      CATALOG,
+      await this.orders.find({ order: { id: 'ASC' } }),
+      // Saving cards needs the key that encrypts their tokens: without one, don't offer it.
+      Boolean(this.config.get<string>('PLACETOPAY_INSTRUMENT_KEY')),
+    );
   }
 
   /** The Pay button: store the order, create the payment, send the buyer to PlacetoPay. */
   @Post('checkout')
   async checkout(
     @Body('sku') sku: string,
+    @Body('saveCard') saveCard: string | undefined,
     @Ip() ip: string,
     @Req() req: Request,
     @Res() res: Response,
@@ -34,26 +67,19 @@ export class ShopController {
       res.status(400).type('html').send(errorPage('Unknown product'));
       return;
     }
-    const order = await this.orders.save(
-      this.orders.create({
-        id: randomBytes(4).toString('hex').toUpperCase(),
-        sku: product.sku,
-        productName: product.name,
-        price: product.price,
-        currency: product.currency,
-        status: 'AWAITING_PAYMENT',
-        requestId: null,
-      }),
-    );
+    const order = await this.newOrder(product);
+    const subscribe = saveCard === '1';
     try {
       const { requestId, processUrl } = await this.payments.createPayment({
         reference: order.id,
         description: product.name,
         amount: { currency: product.currency, total: product.price },
         returnUrl: `${req.protocol}://${req.get('host')}/orders/${order.id}/return`,
-        ipAddress: ip.replace(/^::ffff:/, ''),
-        userAgent: req.get('user-agent')?.slice(0, 255) || 'unknown',
+        ipAddress: buyerIp(ip),
+        userAgent: buyerAgent(req),
         metadata: { orderId: order.id },
+        // PlacetoPay's checkout offers to save the card; the saved card is kept under order.id.
+        ...(subscribe ? { subscribe: true, buyer: SAMPLE_BUYER } : {}),
       });
       await this.orders.update({ id: order.id }, { requestId: String(requestId) });
       res.redirect(303, processUrl);
@@ -81,7 +107,7 @@ export class ShopController {
       // PlacetoPay did not answer: show what is stored; the probe settles it later.
       payment = await this.payments.findByRequestId(Number(order.requestId));
     }
-    return orderPage((await this.orders.findOneBy({ id }))!, payment);
+    return orderPage((await this.orders.findOneBy({ id }))!, payment, await this.savedCard(id));
   }
 
   @Get('orders/:id')
@@ -91,7 +117,123 @@ export class ShopController {
     if (!order) return errorPage('Unknown order');
     const payment = order.requestId
       ? await this.payments.findByRequestId(Number(order.requestId))
-      : null;
-    return orderPage(order, payment);
+      : // A charge whose outcome was in doubt has no requestId yet: its payment has our reference.
+        await this.payments.findByReference(order.id);
+    return orderPage(order, payment, await this.savedCard(id));
   }
+
+  /**
+   * The Charge again button: a new order for the same product, charged at once to the card the
+   * order saved (PlacetoPay's collect, no checkout page). A real shop would also check that the
+   * signed-in customer owns that card; the sample has no accounts.
+   */
+  @Post('orders/:id/charge-again')
+  async chargeAgain(
+    @Param('id') id: string,
+    @Ip() ip: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const fail = (status: number, message: string): void => {
+      res.status(status).type('html').send(errorPage(message));
+    };
+    // Charging needs no page at PlacetoPay: refuse a POST another site makes the browser send.
+    const origin = req.get('origin');
+    if (origin && origin !== `${req.protocol}://${req.get('host')}`) {
+      fail(403, 'This form must be sent from the shop');
+      return;
+    }
+    const previous = await this.orders.findOneBy({ id });
+    if (!previous) {
+      fail(404, 'Unknown order');
+      return;
+    }
+    const card = await this.savedCard(previous.id);
+    if (!card) {
+      fail(409, 'This order saved no card, or it was removed');
+      return;
+    }
+    const product = CATALOG.find((p) => p.sku === previous.sku);
+    if (!product) {
+      fail(409, 'This product is no longer sold');
+      return;
+    }
+    const order = await this.newOrder(product);
+    try {
+      const { requestId } = await this.payments.chargeInstrument(card.id, {
+        reference: order.id,
+        description: product.name,
+        amount: { currency: product.currency, total: product.price },
+        // The buyer pressed the button: send their IP and browser, not the server's defaults.
+        ipAddress: buyerIp(ip),
+        userAgent: buyerAgent(req),
+        metadata: { orderId: order.id, chargedAgainFrom: previous.id },
+      });
+      await this.orders.update({ id: order.id }, { requestId: String(requestId) });
+    } catch (error) {
+      // An ambiguous failure (timeout) leaves the payment UNKNOWN: the charge may have happened,
+      // so the order keeps waiting for PlacetoPay's notification instead of failing.
+      const inDoubt =
+        (await this.payments.findByReference(order.id))?.status === PaymentStatus.UNKNOWN;
+      if (!inDoubt) await this.orders.update({ id: order.id }, { status: 'PAYMENT_FAILED' });
+      const [status, message] = chargeFailure(error, inDoubt, order.id);
+      fail(status, message);
+      return;
+    }
+    try {
+      // The collect usually answers APPROVED at once: let OrderFulfilmentListener mark it paid.
+      await this.payments.deliverPendingEvents();
+    } catch {
+      // The deliveries are retried (and the probe runs); the order page shows what is stored.
+    }
+    res.redirect(303, `/orders/${order.id}`);
+  }
+
+  private newOrder(product: Product): Promise<ShopOrder> {
+    return this.orders.save(
+      this.orders.create({
+        id: randomBytes(4).toString('hex').toUpperCase(),
+        sku: product.sku,
+        productName: product.name,
+        price: product.price,
+        currency: product.currency,
+        status: 'AWAITING_PAYMENT',
+        requestId: null,
+      }),
+    );
+  }
+
+  /** The card an order's payment saved (its reference is the order id), if still usable. */
+  private async savedCard(orderId: string): Promise<PlacetoPayInstrument | null> {
+    const cards = await this.payments.listInstruments(orderId);
+    return cards.find((card) => card.status === 'active') ?? null;
+  }
+}
+
+function buyerIp(ip: string): string {
+  return ip.replace(/^::ffff:/, '');
+}
+
+function buyerAgent(req: Request): string {
+  return req.get('user-agent')?.slice(0, 255) || 'unknown';
+}
+
+/** What the buyer is told when Charge again fails: a status and a message, never a stack. */
+function chargeFailure(error: unknown, inDoubt: boolean, orderId: string): [number, string] {
+  if (inDoubt)
+    return [
+      502,
+      `PlacetoPay did not confirm the charge; order ${orderId} will show it once PlacetoPay does`,
+    ];
+  if (
+    error instanceof PlacetoPayInstrumentNotFoundError ||
+    error instanceof PlacetoPayInstrumentRevokedError
+  )
+    return [409, 'This saved card was removed'];
+  if (error instanceof TokenDecryptionError || error instanceof PlacetoPayConfigError)
+    // The instrument key is missing or is not the one the card was saved under.
+    return [409, 'Saved cards cannot be charged on this shop right now'];
+  if (error instanceof PlacetoPayDuplicatePaymentError) return [409, error.message];
+  if (error instanceof PlacetoPayError) return [502, error.message];
+  return [502, 'Payment error'];
 }

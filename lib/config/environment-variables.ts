@@ -1,7 +1,7 @@
 import type { PlacetoPayModuleOptions } from './placetopay-options.interface';
 
 type OptionName = keyof PlacetoPayModuleOptions;
-type Kind = 'string' | 'secret' | 'integer' | 'boolean';
+type Kind = 'string' | 'secret' | 'secret-list' | 'integer' | 'boolean';
 
 interface EnvironmentVariable {
   option: OptionName;
@@ -49,12 +49,19 @@ export const PLACETOPAY_ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = 
   { option: 'probeConcurrency', variable: 'PLACETOPAY_PROBE_CONCURRENCY', kind: 'integer' },
   { option: 'probeLeaseMs', variable: 'PLACETOPAY_PROBE_LEASE_MS', kind: 'integer' },
   { option: 'probeGiveUpMs', variable: 'PLACETOPAY_PROBE_GIVE_UP_MS', kind: 'integer' },
+  { option: 'instrumentKey', variable: 'PLACETOPAY_INSTRUMENT_KEY', kind: 'secret' },
+  {
+    option: 'instrumentPreviousKeys',
+    variable: 'PLACETOPAY_INSTRUMENT_PREVIOUS_KEYS',
+    kind: 'secret-list',
+  },
 ];
 
 /** Variables read synchronously by `forRoot` / `forRootAsync` (they shape the module). */
 export const PLACETOPAY_MODULE_VARIABLES = {
   webhookEnabled: 'PLACETOPAY_WEBHOOK_ENABLED',
   webhookPath: 'PLACETOPAY_WEBHOOK_PATH',
+  recurringWebhookPath: 'PLACETOPAY_RECURRING_WEBHOOK_PATH',
 } as const;
 
 export function readBoolean(value: string | undefined): boolean | undefined {
@@ -87,6 +94,11 @@ export function readOptionsFromEnvironment(
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') continue;
     if (kind === 'integer' && /^-?\d+$/.test(raw)) options[option] = Number(raw);
+    else if (kind === 'secret-list')
+      options[option] = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     else if (kind === 'boolean' && raw.toLowerCase() in BOOLEANS)
       options[option] = BOOLEANS[raw.toLowerCase()];
     else options[option] = raw;

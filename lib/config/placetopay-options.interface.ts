@@ -80,6 +80,17 @@ export interface PlacetoPayModuleOptions {
    * review and `payment.unresolved` fires. `PLACETOPAY_PROBE_GIVE_UP_MS`, default 7 days.
    */
   probeGiveUpMs?: number;
+  /**
+   * The key that encrypts stored payment-method tokens at rest (AES-256-GCM): 32 random bytes as
+   * 64 hex characters or base64. Without it, tokens are never stored and `createSubscription`,
+   * `payment.subscribe` and `chargeInstrument` refuse. `PLACETOPAY_INSTRUMENT_KEY`. Never logged.
+   */
+  instrumentKey?: string;
+  /**
+   * Earlier keys, still accepted to decrypt tokens stored under them (key rotation); new tokens
+   * always use `instrumentKey`. `PLACETOPAY_INSTRUMENT_PREVIOUS_KEYS`, comma-separated.
+   */
+  instrumentPreviousKeys?: string[];
 }
 
 /** The validated configuration every provider of the module reads. */
@@ -110,6 +121,8 @@ export interface ResolvedPlacetoPayOptions {
   probeConcurrency: number;
   probeLeaseMs: number;
   probeGiveUpMs: number;
+  instrumentKey?: string;
+  instrumentPreviousKeys: string[];
 }
 
 /** Module-level settings that must be known synchronously (they shape the module itself). */
@@ -124,6 +137,12 @@ export interface PlacetoPayWebhookOptions {
    * throttlers run on it too, and a 401 or 429 there loses the notification for good.
    */
   decorators?: MethodDecorator[];
+  /**
+   * Path of the route for recurring-charge notifications (the `payment.recurring.notificationUrl`
+   * you send). `PLACETOPAY_RECURRING_WEBHOOK_PATH`, default `placetopay/recurring-notification`.
+   * It is registered and turned off together with the notification route.
+   */
+  recurringPath?: string;
 }
 
 export interface PlacetoPayModuleExtras {

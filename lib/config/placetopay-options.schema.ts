@@ -1,4 +1,5 @@
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -12,6 +13,10 @@ import {
 } from 'class-validator';
 import { applyDecorators } from '@nestjs/common';
 import { IsGatewayBaseUrl } from './is-gateway-base-url.validator';
+import { IsInstrumentKey } from './is-instrument-key.validator';
+
+const INSTRUMENT_KEY_RULE = '32 random bytes as 64 hex characters or base64';
+const INSTRUMENT_KEY_MESSAGE = `must be ${INSTRUMENT_KEY_RULE} (openssl rand -hex 32)`;
 import type { PlacetoPayHashAlgorithm } from './placetopay-options.interface';
 
 /** A whole number in [min, max], with one message for every way of missing it. */
@@ -109,4 +114,12 @@ export class PlacetoPayOptionsSchema {
 
   @WholeNumber(3_600_000, 365 * 86_400_000, 'milliseconds')
   probeGiveUpMs!: number;
+
+  @IsOptional()
+  @IsInstrumentKey({ message: INSTRUMENT_KEY_MESSAGE })
+  instrumentKey?: string;
+
+  @IsArray({ message: `must be a list of keys, each ${INSTRUMENT_KEY_RULE}` })
+  @IsInstrumentKey({ each: true, message: `must be a list of keys, each ${INSTRUMENT_KEY_RULE}` })
+  instrumentPreviousKeys!: string[];
 }

@@ -30,6 +30,7 @@ export const PLACETOPAY_DEFAULTS = {
   probeConcurrency: 10,
   probeLeaseMs: 5 * 60_000,
   probeGiveUpMs: 7 * 86_400_000,
+  instrumentPreviousKeys: [] as string[],
 } as const satisfies Partial<ResolvedPlacetoPayOptions>;
 
 const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];

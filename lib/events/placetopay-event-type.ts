@@ -8,7 +8,9 @@ export type PlacetoPayEventType =
   | 'payment.refunded'
   | 'payment.review_required'
   | 'payment.unresolved'
-  | 'payment.status_changed';
+  | 'payment.status_changed'
+  | 'instrument.created'
+  | 'payment.recurring_charge';
 
 /** Who saw what made the change. */
 export type PaymentSource = 'create' | 'return' | 'notification' | 'probe' | 'manual';

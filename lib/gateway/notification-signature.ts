@@ -54,3 +54,39 @@ export function checkNotificationSignature(
   }
   return { valid: true, algorithm };
 }
+
+/**
+ * A recurring-charge notification (API.md §7.2) carries `internalReference` instead of
+ * `requestId`, and PlacetoPay does not document its signature. This is the documented formula's
+ * analogue, `HASH(internalReference + status.status + status.date + secretKey)`: a guess.
+ */
+export interface RecurringNotificationSignatureInput extends Omit<
+  NotificationSignatureInput,
+  'requestId'
+> {
+  internalReference: number | string;
+}
+
+const asDocumented = ({
+  internalReference,
+  ...rest
+}: RecurringNotificationSignatureInput): NotificationSignatureInput => ({
+  ...rest,
+  requestId: internalReference,
+});
+
+/** The `signature` the analogue formula gives a recurring-charge notification. */
+export function computeRecurringNotificationSignature(
+  input: RecurringNotificationSignatureInput,
+): string {
+  return computeNotificationSignature(asDocumented(input));
+}
+
+/** `checkNotificationSignature` with the analogue formula (same prefix, length and timing rules). */
+export function checkRecurringNotificationSignature(
+  signature: unknown,
+  input: Omit<RecurringNotificationSignatureInput, 'algorithm'>,
+  allowLegacySha1 = true,
+): SignatureCheck {
+  return checkNotificationSignature(signature, asDocumented(input), allowLegacySha1);
+}

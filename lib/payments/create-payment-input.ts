@@ -1,4 +1,5 @@
 import type { NameValuePair } from '../gateway/wire/common.types';
+import type { Recurring } from '../gateway/wire/requests.types';
 import type { Person } from '../gateway/wire/person.types';
 
 /** What `PlacetoPayService.createPayment` takes. */
@@ -25,6 +26,18 @@ export interface CreatePaymentInput {
   /** Restrict methods, e.g. `visa,master,pse`. */
   paymentMethod?: string;
   fields?: NameValuePair[];
+  /**
+   * A mixed payment: the buyer may pay in several parts. APPROVED_PARTIAL (with `paidMinor`)
+   * until the total is paid (APPROVED) or the session expires (PARTIAL_EXPIRED).
+   */
+  allowPartial?: boolean;
+  /**
+   * Offer the buyer to save the payment method; if they do, it is stored as a
+   * `PlacetoPayInstrument` and `instrument.created` fires. Needs `instrumentKey`.
+   */
+  subscribe?: boolean;
+  /** PlacetoPay-driven recurring charges (API.md §5.5); not with `allowPartial`. */
+  recurring?: Recurring;
 }
 
 export interface CreatePaymentResult<P> {

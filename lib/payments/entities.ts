@@ -1,5 +1,7 @@
 import { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
+import { PlacetoPayInstrument } from '../instruments/placetopay-instrument.entity';
 import { PlacetoPayNotification } from '../notifications/placetopay-notification.entity';
+import { PlacetoPayRecurringNotification } from '../notifications/placetopay-recurring-notification.entity';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 
@@ -9,4 +11,6 @@ export const PLACETOPAY_ENTITIES = [
   PlacetoPayPaymentEvent,
   PlacetoPayEventDelivery,
   PlacetoPayNotification,
+  PlacetoPayInstrument,
+  PlacetoPayRecurringNotification,
 ];

@@ -25,6 +25,9 @@ import {
   settlingTransaction,
 } from './session-facts';
 import { TransactionRunner } from './transaction-runner';
+import type { Person } from '../gateway/wire/person.types';
+import { instrumentOf, type InstrumentFacts } from '../instruments/instrument-facts';
+import { InstrumentVault } from '../instruments/instrument-vault';
 
 /** A change to make to a payment, decided from its current row. */
 interface Mutation<R> {
@@ -34,6 +37,8 @@ interface Mutation<R> {
   result: R;
   /** The UPDATE also requires this lease owner (a schedule written for the replica holding it). */
   leaseOwner?: string;
+  /** A payment method the session tokenized: stored (once) in the same transaction. */
+  instrument?: { id: string; facts: InstrumentFacts; payer: Person | null };
 }
 
 const MAX_RACES = 20;
@@ -100,6 +105,7 @@ export class PaymentLifecycle {
     private readonly transactions: TransactionRunner,
     private readonly repository: PlacetoPayPaymentRepository,
     private readonly dispatcher: EventDispatcher,
+    private readonly vault: InstrumentVault,
   ) {}
 
   /**
@@ -147,7 +153,7 @@ export class PaymentLifecycle {
   /** The session exists: CREATING → PENDING with its requestId (`payment.created`). */
   recordCreated(
     paymentId: string,
-    session: { requestId: number; processUrl: string },
+    session: { requestId: number; processUrl: string | null },
     nextCheckAt: Date | null,
   ) {
     return this.mutate(paymentId, (current) =>
@@ -309,6 +315,23 @@ export class PaymentLifecycle {
     });
   }
 
+  /**
+   * A verified recurring charge of an approved payment: `payment.recurring_charge` fires, and
+   * nothing of the payment changes (its status and amounts are the original session's).
+   */
+  recordRecurringCharge(paymentId: string, details: Record<string, unknown>) {
+    return this.mutate(paymentId, (current) =>
+      current.status !== PaymentStatus.APPROVED
+        ? null
+        : {
+            changes: {},
+            events: [{ type: 'payment.recurring_charge', details }],
+            source: 'notification',
+            result: true,
+          },
+    );
+  }
+
   private decide(
     current: PlacetoPayPayment,
     observation: SessionObservation,
@@ -368,6 +391,18 @@ export class PaymentLifecycle {
       observedAt < current.statusDate;
     if (canTransition(current.status, to) && !staleForNonFinal) {
       const mutation = this.transitionTo(current, to, source, facts) as Mutation<ApplyOutcome>;
+      const instrument =
+        to === PaymentStatus.APPROVED || to === PaymentStatus.APPROVED_PARTIAL
+          ? instrumentOf(session)
+          : null;
+      if (instrument) {
+        const request = session.request as { payer?: Person; buyer?: Person } | undefined;
+        mutation.instrument = {
+          id: randomUUID(),
+          facts: instrument,
+          payer: request?.payer ?? request?.buyer ?? null,
+        };
+      }
       if (refundedNow && !current.refunded) {
         mutation.changes.refunded = true;
         mutation.events.push({ type: 'payment.refunded', details: { detectedBy: source } });
@@ -465,6 +500,21 @@ export class PaymentLifecycle {
         );
         if (!set) return false;
         const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
+        if (mutation.instrument) {
+          const { id, facts, payer } = mutation.instrument;
+          if (await this.vault.storeWith(manager, updated, facts, id, payer)) {
+            mutation.events.push({
+              type: 'instrument.created',
+              details: {
+                instrumentId: id,
+                type: facts.type,
+                franchise: facts.franchise,
+                lastDigits: facts.lastDigits,
+                validUntil: facts.validUntil,
+              },
+            });
+          }
+        }
         await this.writeEvents(manager, current, updated, mutation);
         return true;
       });

@@ -7,7 +7,18 @@ import { PlacetoPayValidationError } from '../gateway/errors/placetopay-validati
 import { fromMinorUnits, toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { validateCreateSessionRequest } from '../gateway/validation/request.validation';
-import type { CreateSessionRequest } from '../gateway/wire/requests.types';
+import type { CollectRequest, CreateSessionRequest } from '../gateway/wire/requests.types';
+import type { RedirectInformation } from '../gateway/wire/responses.types';
+import type { Person } from '../gateway/wire/person.types';
+import { validateCollectRequest } from '../gateway/validation/request.validation';
+import { InstrumentVault } from '../instruments/instrument-vault';
+import { PlacetoPayInstrument } from '../instruments/placetopay-instrument.entity';
+import type {
+  ChargeInstrumentInput,
+  CreateSubscriptionInput,
+} from '../instruments/instrument-inputs';
+import { PlacetoPayInstrumentNotFoundError } from '../instruments/errors/placetopay-instrument-not-found.error';
+import { PlacetoPayInstrumentRevokedError } from '../instruments/errors/placetopay-instrument-revoked.error';
 import type { PaymentSource } from '../events/placetopay-event-type';
 import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
 import type { CreatePaymentInput, CreatePaymentResult } from './create-payment-input';
@@ -19,7 +30,7 @@ import type { DrainSummary } from '../events/event-dispatcher';
 import type { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
 import { ProbeRunner } from '../probe/probe-runner';
 import type { ProbeSummary } from '../probe/probe-summary';
-import { PaymentLifecycle } from './payment-lifecycle';
+import { PaymentLifecycle, type NewPayment } from './payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from './payment-status';
 import { PlacetoPayPaymentRepository } from './payment.repository';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
@@ -28,6 +39,18 @@ const DEFAULT_EXPIRATION_MS = 30 * 60_000;
 /** How long after its own deadline a creation that never finished is handed to the probe. */
 const STALE_CREATION_MARGIN_MS = 60_000;
 const MAX_METADATA_BYTES = 4096;
+/** ISO 4217's "no currency": what a subscription session (no charge) is stored with. */
+const NO_CURRENCY = 'XXX';
+/** What a merchant-initiated charge sends when the buyer is not there. */
+const SERVER_IP = '127.0.0.1';
+const SERVER_USER_AGENT = 'nestjs-placetopay (merchant-initiated charge)';
+
+function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}
 
 /**
  * Payments as the host sees them: create one and send the buyer to `processUrl`, settle it when
@@ -45,6 +68,7 @@ export class PlacetoPayService {
     private readonly deliveries: EventDeliveries,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     private readonly probe: ProbeRunner,
+    private readonly vault: InstrumentVault,
   ) {}
 
   /**
@@ -83,13 +107,148 @@ export class PlacetoPayService {
     const request = this.sessionRequest(input);
     validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
     this.checkMetadata(input.metadata);
-    const amountMinor = toMinorUnits(input.amount.total, input.amount.currency);
+    if (input.subscribe) this.vault.requireKey('payment.subscribe');
+    return this.openSession(request, {
+      reference: input.reference,
+      description: input.description,
+      currency: input.amount.currency,
+      amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
+      allowPartial: input.allowPartial === true,
+      buyerEmail: input.buyer?.email ?? null,
+      metadata: input.metadata ?? null,
+    });
+  }
 
+  /**
+   * Opens a session that only saves a payment method (no charge). When the buyer completes it,
+   * the method is stored as a `PlacetoPayInstrument` (its token encrypted) and
+   * `instrument.created` fires; the row returned settles like a payment (kind `subscription`,
+   * amount 0, currency `XXX`). Needs `instrumentKey`.
+   */
+  async createSubscription(
+    input: CreateSubscriptionInput,
+  ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
+    this.vault.requireKey('createSubscription');
+    const expiration =
+      input.expiration instanceof Date ? input.expiration.toISOString() : input.expiration;
+    const request = withoutUndefined<CreateSessionRequest>({
+      subscription: { reference: input.reference, description: input.description },
+      returnUrl: input.returnUrl,
+      ipAddress: input.ipAddress,
+      userAgent: input.userAgent,
+      buyer: input.buyer,
+      payer: input.payer,
+      expiration,
+      locale: input.locale,
+      cancelUrl: input.cancelUrl,
+    });
+    validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
+    this.checkMetadata(input.metadata);
+    return this.openSession(request, {
+      kind: 'subscription',
+      reference: input.reference,
+      description: input.description,
+      currency: NO_CURRENCY,
+      amountMinor: 0,
+      buyerEmail: input.buyer?.email ?? null,
+      metadata: input.metadata ?? null,
+    });
+  }
+
+  /**
+   * Charges a stored payment method through PlacetoPay's collect: stored and settled like any
+   * payment (kind `collect`, its own requestId and events, the probe). Never retried: on a
+   * timeout the payment is UNKNOWN until the notification PlacetoPay sends for the charge is
+   * matched to it (by reference, amount and currency, on a session query), or a human resolves
+   * it. PlacetoPay charges the same reference + amount + currency at most once per 24 hours.
+   */
+  async chargeInstrument(
+    instrumentId: string,
+    input: ChargeInstrumentInput,
+  ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
+    const instrument = await this.findInstrument(instrumentId);
+    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
+    if (instrument.status !== 'active') throw new PlacetoPayInstrumentRevokedError(instrumentId);
+    const token = await this.vault.token(instrument.id);
+    const request = withoutUndefined<CollectRequest>({
+      payment: {
+        reference: input.reference,
+        description: input.description,
+        amount: { currency: input.amount?.currency, total: input.amount?.total },
+      },
+      instrument: {
+        token: withoutUndefined({ token, installments: input.installments }),
+      },
+      payer: (input.payer ?? instrument.payer ?? undefined) as Person,
+      ipAddress: input.ipAddress ?? SERVER_IP,
+      userAgent: input.userAgent ?? SERVER_USER_AGENT,
+      locale: input.locale,
+    });
+    validateCollectRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
+    this.checkMetadata(input.metadata);
+    return this.openSession(
+      request,
+      {
+        kind: 'collect',
+        reference: input.reference,
+        description: input.description,
+        currency: input.amount.currency,
+        amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
+        buyerEmail: request.payer?.email ?? null,
+        metadata: input.metadata ?? null,
+      },
+      true,
+    );
+  }
+
+  /** Invalidates the token at PlacetoPay, then marks the instrument revoked. */
+  async revokeInstrument(instrumentId: string): Promise<PlacetoPayInstrument> {
+    const instrument = await this.findInstrument(instrumentId);
+    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
+    if (instrument.status === 'active') {
+      const token = await this.vault.token(instrument.id);
+      await this.client.invalidateToken({ token });
+      const now = new Date();
+      await this.vault.instruments.update(
+        { id: instrument.id, status: 'active' },
+        { status: 'revoked', revokedAt: now, updatedAt: now },
+      );
+    }
+    return (await this.findInstrument(instrumentId))!;
+  }
+
+  /** A stored payment method (never its token). */
+  findInstrument(instrumentId: string): Promise<PlacetoPayInstrument | null> {
+    if (typeof instrumentId !== 'string' || !/^[0-9a-f-]{36}$/i.test(instrumentId))
+      return Promise.resolve(null);
+    return this.vault.instruments.findOneBy({ id: instrumentId });
+  }
+
+  /** The payment methods saved under a reference (newest first), revoked ones included. */
+  listInstruments(reference: string): Promise<PlacetoPayInstrument[]> {
+    return this.vault.instruments.find({ where: { reference }, order: { createdAt: 'DESC' } });
+  }
+
+  /**
+   * After a key rotation (new `instrumentKey`, the old one in `instrumentPreviousKeys`):
+   * re-encrypts every stored token under the new key; returns how many were rewritten.
+   */
+  reencryptInstruments(): Promise<number> {
+    return this.vault.reencryptAll();
+  }
+
+  private async openSession(
+    request: CreateSessionRequest | CollectRequest,
+    draft: NewPayment,
+    collect = false,
+  ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
+    const { reference } = draft;
+    const expiresIn = (request as CreateSessionRequest).expiration;
     const blocks = !this.options.allowDuplicateReferences;
     const duplicate = async (): Promise<PlacetoPayDuplicatePaymentError | null> => {
-      const existing = blocks ? await this.repository.findBlocking(input.reference) : null;
+      const existing = blocks ? await this.repository.findBlocking(reference) : null;
       return existing
-        ? new PlacetoPayDuplicatePaymentError(input.reference, existing.id, existing.status)
+        ? new PlacetoPayDuplicatePaymentError(reference, existing.id, existing.status)
         : null;
     };
     const early = await duplicate();
@@ -98,17 +257,10 @@ export class PlacetoPayService {
     try {
       payment = await this.lifecycle.open(
         {
-          reference: input.reference,
-          description: input.description,
-          currency: input.amount.currency,
-          amountMinor,
-          buyerEmail: input.buyer?.email ?? null,
-          metadata: input.metadata ?? null,
-          expiresAt: new Date(
-            request.expiration
-              ? Date.parse(request.expiration)
-              : Date.now() + DEFAULT_EXPIRATION_MS,
-          ),
+          ...draft,
+          expiresAt: collect
+            ? null
+            : new Date(expiresIn ? Date.parse(expiresIn) : Date.now() + DEFAULT_EXPIRATION_MS),
         },
         blocks,
         new Date(Date.now() + this.options.timeoutMs + STALE_CREATION_MARGIN_MS),
@@ -117,18 +269,26 @@ export class PlacetoPayService {
       // The unique openReference refused it: another replica (or call) opened one meanwhile.
       throw (await duplicate()) ?? error;
     }
-    let session;
+    let session: { requestId: number; processUrl: string | null };
+    let charged: RedirectInformation | undefined;
     try {
-      session = await this.client.createSession(request);
+      if (collect) {
+        charged = await this.client.collect(request as CollectRequest);
+        session = { requestId: charged.requestId, processUrl: null };
+      } else {
+        session = await this.client.createSession(request as CreateSessionRequest);
+      }
     } catch (error) {
       await this.recordCreationError(payment.id, error);
       throw error;
     }
     await this.recordCreatedOrSay(payment.id, session);
+    // A collect answers with the charge itself: settle it now.
+    if (charged) await this.lifecycle.apply({ source: 'create', session: charged });
     return {
       payment: (await this.repository.findById(payment.id))!,
       requestId: session.requestId,
-      processUrl: session.processUrl,
+      processUrl: session.processUrl ?? '',
     };
   }
 
@@ -290,7 +450,7 @@ export class PlacetoPayService {
    */
   private async recordCreatedOrSay(
     paymentId: string,
-    session: { requestId: number; processUrl: string },
+    session: { requestId: number; processUrl: string | null },
   ): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -326,11 +486,14 @@ export class PlacetoPayService {
     const expiration =
       input.expiration instanceof Date ? input.expiration.toISOString() : input.expiration;
     const request: CreateSessionRequest = {
-      payment: {
+      payment: withoutUndefined({
         reference: input.reference,
         description: input.description,
         amount: { currency: input.amount?.currency, total: input.amount?.total },
-      },
+        allowPartial: input.allowPartial,
+        subscribe: input.subscribe,
+        recurring: input.recurring,
+      }),
       returnUrl: input.returnUrl,
       ipAddress: input.ipAddress,
       userAgent: input.userAgent,

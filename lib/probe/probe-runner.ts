@@ -15,6 +15,7 @@ import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
 import { nextCheckAfterCheck, nextCheckAfterFailure } from './check-schedule';
 import { CircuitBreaker } from './circuit-breaker';
 import { DatabaseClock } from './database-clock';
+import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
 import { type ProbeSummary, describeProbeSummary, emptyProbeSummary } from './probe-summary';
 
@@ -53,6 +54,7 @@ export class ProbeRunner implements OnApplicationShutdown {
     private readonly lifecycle: PaymentLifecycle,
     private readonly inbox: NotificationInbox,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    private readonly unknownCharges: UnknownCharges,
   ) {}
 
   /** Runs one pass, or joins the one already running in this process. */
@@ -90,6 +92,7 @@ export class ProbeRunner implements OnApplicationShutdown {
       }
       if (!this.breaker.isOpen && !this.stopped) {
         summary.notificationsSettled = await this.inbox.retryDue();
+        summary.chargesMatched = await this.unknownCharges.match();
       }
       summary.circuitOpen = this.breaker.isOpen;
       return summary;

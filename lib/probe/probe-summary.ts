@@ -20,6 +20,8 @@ export interface ProbeSummary {
   circuitOpen: boolean;
   /** Webhook inbox rows settled by this pass. */
   notificationsSettled: number;
+  /** Charges left UNKNOWN by a lost collect answer, matched to their session (see UnknownCharges). */
+  chargesMatched: number;
   durationMs: number;
 }
 
@@ -35,6 +37,7 @@ export function emptyProbeSummary(): ProbeSummary {
     skipped: 0,
     circuitOpen: false,
     notificationsSettled: 0,
+    chargesMatched: 0,
     durationMs: 0,
   };
 }
@@ -52,6 +55,7 @@ export function describeProbeSummary(summary: ProbeSummary): string {
     `abandoned creations ${summary.abandonedCreations}`,
     `skipped ${summary.skipped}`,
     `notifications settled ${summary.notificationsSettled}`,
+    `charges matched ${summary.chargesMatched}`,
     `${summary.circuitOpen ? 'circuit OPEN (gateway failing), ' : ''}in ${summary.durationMs} ms`,
   ].join(', ');
 }

@@ -1,5 +1,9 @@
 import { TEST_CARDS } from 'nestjs-placetopay/testing';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { DataSource } from 'typeorm';
 import { SAMPLE_SITE, bootstrapSample, type RunningSample } from '../../sample/bootstrap';
 import { browserAvailable, launchBrowser } from '../support/browser';
 import { captureLogs } from '../support/log-capture';
@@ -11,20 +15,28 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
   let page: Page;
   let sample: RunningSample;
   const logs = captureLogs();
+  // The development instrument key goes to a file of its own, not the repository's .tmp/.
+  const keyDir = mkdtempSync(join(tmpdir(), 'sample-shop-key-'));
+  const keyFile = join(keyDir, 'sample-instrument-key');
 
   beforeAll(async () => {
     browser = await launchBrowser();
     process.env.SAMPLE_DATABASE = ':memory:';
+    process.env.SAMPLE_INSTRUMENT_KEY_FILE = keyFile;
     sample = await bootstrapSample(0);
     sample.app.useLogger(logs);
   });
 
   afterAll(async () => {
     delete process.env.SAMPLE_DATABASE;
+    delete process.env.SAMPLE_INSTRUMENT_KEY_FILE;
     expect(logs.lines.length).toBeGreaterThan(0);
     expect(logs.text()).not.toContain(SAMPLE_SITE.secretKey);
+    expect(logs.text()).not.toContain(readFileSync(keyFile, 'utf8').trim());
     await sample?.close();
     await browser?.close();
+    expect(process.env.PLACETOPAY_INSTRUMENT_KEY).toBeUndefined();
+    rmSync(keyDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -77,5 +89,73 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe(
       'PAYMENT_REJECTED',
     );
+  });
+
+  it('saves the card, then charges it again from the order page: a new order, PAID', async () => {
+    // The embedded sample made a development key, readable by its owner only.
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(process.env.PLACETOPAY_INSTRUMENT_KEY).toBe(readFileSync(keyFile, 'utf8').trim());
+
+    await page.goto(sample.url);
+    await page.getByLabel('Save my card for next time').check();
+    await page.getByRole('button', { name: 'Buy Huila coffee, 250 g' }).click();
+    await page.waitForURL(/\/session\/\d+\/[0-9a-f]{32}$/);
+    await page.getByLabel('Card number').fill(TEST_CARDS.approve);
+    await page.getByLabel('Save this card for future payments').check();
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
+    await page.getByRole('link', { name: 'Return to the merchant' }).click();
+    await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
+    const firstOrder = /\/orders\/([0-9A-F]{8})\/return$/.exec(page.url())![1];
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
+    await expect(page.locator('[data-saved-card]').textContent()).resolves.toBe('Visa •••• 0081');
+
+    await page.getByRole('button', { name: 'Charge again' }).click();
+    await page.waitForURL(
+      (url) => /^\/orders\/[0-9A-F]{8}$/.test(url.pathname) && !url.pathname.endsWith(firstOrder),
+    );
+    const secondOrder = new URL(page.url()).pathname.split('/').pop()!;
+    await expect(page.locator('h1').textContent()).resolves.toBe(`Order ${secondOrder}`);
+    await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
+    // The card stays with the order that saved it.
+    await expect(page.locator('[data-saved-card]').count()).resolves.toBe(0);
+    await page.goto(`${sample.url}/orders/${firstOrder}`);
+    await expect(page.getByRole('button', { name: 'Charge again' }).count()).resolves.toBe(1);
+
+    // What the simulator tokenized is nowhere in the sample's database in plaintext.
+    const tokens = sample.simulator!.instruments(SAMPLE_SITE.login);
+    expect(tokens).toHaveLength(1);
+    const db = sample.app.get(DataSource);
+    const rows: Array<Record<string, unknown>> = await db.query(
+      'SELECT * FROM placetopay_instruments WHERE reference = ?',
+      [firstOrder],
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({ status: 'active', lastDigits: '0081', franchiseName: 'Visa' }),
+    ]);
+    expect(rows[0].tokenCiphertext).toMatch(/^v1\./);
+    const tables: Array<{ name: string }> = await db.query(
+      "SELECT name FROM sqlite_master WHERE type = 'table'",
+    );
+    expect(tables.map(({ name }) => name)).toContain('placetopay_payment_events');
+    for (const { name } of tables) {
+      const dump = JSON.stringify(await db.query(`SELECT * FROM "${name}"`));
+      for (const { token, subtoken } of tokens) {
+        expect(dump).not.toContain(token);
+        expect(dump).not.toContain(subtoken);
+      }
+    }
+  });
+
+  it('answers Charge again for an order that saved no card with the error page', async () => {
+    await page.goto(sample.url);
+    await page.getByRole('button', { name: 'Buy Enamel mug' }).click();
+    await page.getByRole('button', { name: 'Cancel payment' }).click();
+    await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
+    const order = /\/orders\/([0-9A-F]{8})\/return$/.exec(page.url())![1];
+    await expect(page.getByRole('button', { name: 'Charge again' }).count()).resolves.toBe(0);
+    const response = await page.request.post(`${sample.url}/orders/${order}/charge-again`);
+    expect(response.status()).toBe(409);
+    expect(await response.text()).toContain('This order saved no card');
   });
 });

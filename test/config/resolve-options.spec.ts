@@ -52,6 +52,7 @@ describe('configuration', () => {
       probeConcurrency: 10,
       probeLeaseMs: 300_000,
       probeGiveUpMs: 604_800_000,
+      instrumentPreviousKeys: [],
     });
   });
 

@@ -402,7 +402,7 @@ describe('the webhook route settings', () => {
       webhook: { path: '/hooks/ptp/', decorators: [mark] },
     });
     try {
-      expect(seen).toEqual(['receive']);
+      expect(seen).toEqual(['receive', 'receive']);
       const moved = await fetch(`${custom.url}/hooks/ptp`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },

@@ -32,6 +32,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'AddOpenReference1764230580000',
         'AddRefundInDoubt1764230640000',
         'UnscheduleFinalPayments1764230700000',
+        'CreatePlacetoPayInstruments1764230760000',
+        'CreatePlacetoPayRecurringNotifications1764230820000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -39,7 +41,12 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('takes payments settled before the probe existed off its schedule', async () => {
-      await dataSource.undoLastMigration();
+      // Back to before UnscheduleFinalPayments (the migrations after it first).
+      const after = PLACETOPAY_MIGRATIONS.findIndex(
+        (m) => m.name === 'UnscheduleFinalPayments1764230700000',
+      );
+      for (let i = after; i < PLACETOPAY_MIGRATIONS.length; i++)
+        await dataSource.undoLastMigration();
       const payments = dataSource.getRepository(PlacetoPayPayment);
       const row = (id: string, status: string) => ({
         id,

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import type { INestApplication, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -30,6 +30,8 @@ export interface PaymentsApp {
   dataSource: DataSource;
   dispatcher: EventDispatcher;
   database: TestDatabase;
+  /** The HTTP base URL when started with `listen`. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export interface PaymentsAppExtras {
   databaseClock?: Pick<DatabaseClock, 'now'>;
   /** Share a database with another app instead of creating one (it is not dropped on close). */
   database?: TestDatabase;
+  /** Serve HTTP on a loopback port (the webhook route included); `url` is its base. */
+  listen?: boolean;
 }
 
 export async function startPaymentsApp(
@@ -79,8 +83,17 @@ export async function startPaymentsApp(
     builder.overrideProvider(DatabaseClock).useValue(extras.databaseClock);
   }
   const moduleRef = await builder.compile();
-  await moduleRef.init();
+  let url: string | undefined;
+  let http: INestApplication | undefined;
+  if (extras.listen) {
+    http = moduleRef.createNestApplication({ logger: logs ?? false });
+    await http.listen(0, '127.0.0.1');
+    url = (await http.getUrl()).replace('[::1]', '127.0.0.1');
+  } else {
+    await moduleRef.init();
+  }
   return {
+    url,
     moduleRef,
     lifecycle: moduleRef.get(PaymentLifecycle),
     service: moduleRef.get(PlacetoPayService),
@@ -89,7 +102,7 @@ export async function startPaymentsApp(
     dispatcher: moduleRef.get(EventDispatcher),
     database,
     async close() {
-      await moduleRef.close();
+      await (http ?? moduleRef).close();
       if (!extras.database) await database.drop();
     },
   };

@@ -4,6 +4,8 @@ import { CreatePlacetoPayNotifications1764230520000 } from './1764230520000-crea
 import { AddOpenReference1764230580000 } from './1764230580000-add-open-reference';
 import { AddRefundInDoubt1764230640000 } from './1764230640000-add-refund-in-doubt';
 import { UnscheduleFinalPayments1764230700000 } from './1764230700000-unschedule-final-payments';
+import { CreatePlacetoPayInstruments1764230760000 } from './1764230760000-create-placetopay-instruments';
+import { CreatePlacetoPayRecurringNotifications1764230820000 } from './1764230820000-create-placetopay-recurring-notifications';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -13,4 +15,6 @@ export const PLACETOPAY_MIGRATIONS = [
   AddOpenReference1764230580000,
   AddRefundInDoubt1764230640000,
   UnscheduleFinalPayments1764230700000,
+  CreatePlacetoPayInstruments1764230760000,
+  CreatePlacetoPayRecurringNotifications1764230820000,
 ];

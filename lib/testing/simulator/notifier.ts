@@ -1,5 +1,8 @@
-import { computeNotificationSignature } from '../../gateway/notification-signature';
-import type { SimulatedSession, WireStatus } from './simulated-session';
+import {
+  computeNotificationSignature,
+  computeRecurringNotificationSignature,
+} from '../../gateway/notification-signature';
+import type { SimulatedSession, SimulatedTransaction, WireStatus } from './simulated-session';
 
 export interface NotificationBehaviour {
   /** Wait this long (real time) before sending. */
@@ -21,9 +24,22 @@ export interface NotificationBody {
   signature: string;
 }
 
+/**
+ * A recurring charge's notification (API.md §7.2), posted to `payment.recurring.notificationUrl`:
+ * no requestId. PlacetoPay does not document its signature; the simulator signs it with the
+ * documented formula's analogue (internalReference in place of requestId).
+ */
+export interface RecurringNotificationBody {
+  status: WireStatus;
+  internalReference: number;
+  reference: string;
+  signature: string;
+  recurring: { tries: number; enabled: boolean };
+}
+
 export interface SentNotification {
   url: string;
-  body: NotificationBody;
+  body: NotificationBody | RecurringNotificationBody;
   /** HTTP status the merchant answered, or undefined when the request failed. */
   responseStatus?: number;
   error?: string;
@@ -34,7 +50,7 @@ export interface SentNotification {
 export class Notifier {
   behaviour: NotificationBehaviour = {};
   readonly sent: SentNotification[] = [];
-  private held: Array<{ url: string; body: NotificationBody }> = [];
+  private held: Array<{ url: string; body: SentNotification['body'] }> = [];
   private readonly inFlight = new Set<Promise<void>>();
 
   build(session: SimulatedSession, overrides: Partial<NotificationBody> = {}): NotificationBody {
@@ -62,7 +78,36 @@ export class Notifier {
   notify(session: SimulatedSession, overrides: Partial<NotificationBody> = {}): void {
     const url = session.site.notificationUrl;
     if (!url) return;
-    const body = this.build(session, overrides);
+    this.send(url, this.build(session, overrides));
+  }
+
+  /** Notifies a recurring charge `tx` of `session` to the recurrence's own notification URL. */
+  notifyRecurring(
+    session: SimulatedSession,
+    tx: SimulatedTransaction,
+    url: string,
+    recurring: RecurringNotificationBody['recurring'],
+  ): void {
+    const secretKey = this.behaviour.badSignature
+      ? `${session.site.secretKey}-wrong`
+      : session.site.secretKey;
+    this.send(url, {
+      status: { ...tx.status },
+      internalReference: tx.internalReference,
+      reference: tx.reference,
+      signature: computeRecurringNotificationSignature({
+        internalReference: tx.internalReference,
+        status: tx.status.status,
+        date: tx.status.date,
+        secretKey,
+        algorithm: session.site.signatureAlgorithm ?? 'sha256',
+      }),
+      recurring,
+    });
+  }
+
+  /** Once, never retried; subject to the behaviour knobs. */
+  private send(url: string, body: SentNotification['body']): void {
     if (this.behaviour.drop) {
       this.sent.push({ url, body, dropped: true });
       return;
@@ -90,7 +135,7 @@ export class Notifier {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private dispatch(url: string, body: NotificationBody): void {
+  private dispatch(url: string, body: SentNotification['body']): void {
     const record: SentNotification = { url, body };
     const delivery = (async () => {
       if (this.behaviour.delayMs)

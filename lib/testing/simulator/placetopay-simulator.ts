@@ -208,6 +208,34 @@ export class PlacetoPaySimulator {
     this.notifications.notify(this.mustFind(requestId), overrides);
   }
 
+  /**
+   * PlacetoPay charges the recurrence of an approved session created with `payment.recurring`
+   * (API.md §5.5) and posts the recurring notification (§7.2) to its `notificationUrl` once,
+   * signed with the documented formula's analogue (internalReference in place of requestId; the
+   * real formula is undocumented). `tries` is the attempt of this charge (a declined one is
+   * retried daily, 4 tries in all). Returns the charge's internalReference.
+   */
+  chargeRecurring(
+    requestId: number,
+    options: { outcome?: 'APPROVED' | 'REJECTED'; tries?: number } = {},
+  ): number {
+    const session = this.mustFind(requestId);
+    const charge = this.book.chargeRecurring(
+      session,
+      options.outcome ?? 'APPROVED',
+      options.tries ?? 1,
+    );
+    if (charge.notificationUrl) {
+      this.notifications.notifyRecurring(
+        session,
+        charge.tx,
+        charge.notificationUrl,
+        charge.recurring,
+      );
+    }
+    return charge.tx.internalReference;
+  }
+
   /** The tokens stored for a site (for subscription tests). */
   instruments(
     login: string,

@@ -65,6 +65,13 @@ export interface SimulatedSession {
   transactions: SimulatedTransaction[];
   subscription: Record<string, unknown> | null;
   rejectedAttempts: number;
+  /**
+   * What PlacetoPay charged on the recurrence of `payment.recurring` (API.md §5.5), newest first.
+   * Not in the session's `payment[]`: the session keeps its own result (§6.7).
+   */
+  recurringCharges: SimulatedTransaction[];
+  /** False once the recurrence is cancelled (retries or periods ran out). */
+  recurrenceEnabled: boolean;
 }
 
 export const FINAL_SESSION_STATUSES = new Set(['APPROVED', 'REJECTED', 'PARTIAL_EXPIRED']);

@@ -1,0 +1,61 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintNumber, epochMillis } from '../payments/column-transformers';
+
+/**
+ * Every recurring-charge notification received, verified or not. Its signature formula is not
+ * documented: `verified` says whether the analogue formula matched. Nothing here ever changes a
+ * payment.
+ */
+@Entity('placetopay_recurring_notifications')
+@Index('UQ_placetopay_recurring_notifications_key', ['internalReference', 'status', 'statusDate'], {
+  unique: true,
+})
+@Index('IDX_placetopay_recurring_notifications_payment', ['paymentId'])
+export class PlacetoPayRecurringNotification {
+  @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
+  id!: string;
+
+  /** The charge's own transaction id at PlacetoPay. */
+  @Column({ name: 'internalReference', type: 'bigint', transformer: bigintNumber })
+  internalReference!: number;
+
+  /** The original payment's reference, as received. */
+  @Column({ name: 'reference', type: 'varchar', length: 64 })
+  reference!: string;
+
+  /** `status.status` as received: the charge's outcome. */
+  @Column({ name: 'status', type: 'varchar', length: 32 })
+  status!: string;
+
+  /** `status.date` exactly as received (it is part of the signature). */
+  @Column({ name: 'statusDate', type: 'varchar', length: 40 })
+  statusDate!: string;
+
+  @Column({ name: 'reason', type: 'varchar', length: 64, nullable: true })
+  reason!: string | null;
+
+  @Column({ name: 'message', type: 'varchar', length: 255, nullable: true })
+  message!: string | null;
+
+  /** `recurring.tries`. */
+  @Column({ name: 'tries', type: 'int', nullable: true })
+  tries!: number | null;
+
+  /** `recurring.enabled`: whether the recurrence goes on. */
+  @Column({ name: 'enabled', type: 'boolean', nullable: true })
+  enabled!: boolean | null;
+
+  @Column({ name: 'signatureAlgorithm', type: 'varchar', length: 8 })
+  signatureAlgorithm!: string;
+
+  /** Whether the analogue signature formula matched (API.md §7.2: the real one is undocumented). */
+  @Column({ name: 'verified', type: 'boolean', default: false })
+  verified!: boolean;
+
+  /** The original payment: the newest APPROVED payment of `reference`; null when none. */
+  @Column({ name: 'paymentId', type: 'varchar', length: 36, nullable: true })
+  paymentId!: string | null;
+
+  @Column({ name: 'receivedAt', type: 'bigint', transformer: epochMillis })
+  receivedAt!: Date;
+}

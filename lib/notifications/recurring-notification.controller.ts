@@ -1,0 +1,38 @@
+import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
+import type { ReceiveResult } from './notification-inbox';
+import { RecurringNotificationInbox } from './recurring-notification-inbox';
+import {
+  CHECKED_RECURRING_NOTIFICATION,
+  RecurringNotificationGuard,
+  type CheckedRecurringNotification,
+} from './recurring-notification.guard';
+
+export const DEFAULT_RECURRING_WEBHOOK_PATH = 'placetopay/recurring-notification';
+
+/**
+ * Builds the controller of the recurring-charge notification route (the URL sent as
+ * `payment.recurring.notificationUrl`), like the notification route's: a path known when the
+ * module is created, and the host's own decorators on its handler.
+ */
+export function createRecurringNotificationController(
+  path: string,
+  decorators: MethodDecorator[] = [],
+): Type<unknown> {
+  @Controller(path)
+  class PlacetoPayRecurringNotificationController {
+    constructor(private readonly inbox: RecurringNotificationInbox) {}
+
+    @Post()
+    @HttpCode(200)
+    @UseGuards(RecurringNotificationGuard)
+    receive(@Req() request: Record<symbol, CheckedRecurringNotification>): Promise<ReceiveResult> {
+      return this.inbox.receive(request[CHECKED_RECURRING_NOTIFICATION]);
+    }
+  }
+  const { prototype } = PlacetoPayRecurringNotificationController;
+  const descriptor = Object.getOwnPropertyDescriptor(prototype, 'receive')!;
+  // Decorators that wrap the method (not only set metadata) return a new descriptor.
+  const decorated = Reflect.decorate(decorators, prototype, 'receive', descriptor);
+  if (decorated) Object.defineProperty(prototype, 'receive', decorated);
+  return PlacetoPayRecurringNotificationController;
+}

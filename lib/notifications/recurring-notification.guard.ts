@@ -1,0 +1,101 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  PayloadTooLargeException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type {
+  PlacetoPayHashAlgorithm,
+  ResolvedPlacetoPayOptions,
+} from '../config/placetopay-options.interface';
+import {
+  checkRecurringNotificationSignature,
+  type SignatureCheck,
+} from '../gateway/notification-signature';
+import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { BodyTooLargeError, nestFormKeys, readNotificationBody } from './notification-body';
+import {
+  readRecurringNotificationPayload,
+  type RecurringNotificationPayload,
+} from './recurring-notification-payload';
+
+/** Where the guard leaves the checked notification for the controller. */
+export const CHECKED_RECURRING_NOTIFICATION = Symbol('placetopayCheckedRecurringNotification');
+
+export interface CheckedRecurringNotification extends RecurringNotificationPayload {
+  /** From the signature's prefix: the one it verified with, or the one it claims. */
+  algorithm: PlacetoPayHashAlgorithm;
+  verified: boolean;
+  /** Why it did not verify. */
+  signatureProblem: Exclude<SignatureCheck, { valid: true }>['reason'] | null;
+}
+
+/**
+ * Reads a recurring-charge notification like the notification route does (JSON or form, at most
+ * 16 KB: 413, a malformed one: 400 with a reason code, nothing stored) and checks its signature
+ * with the analogue formula. Unlike the notification route, a signature that does not verify is
+ * let through marked unverified: the formula is a guess, so a genuine notification may fail it,
+ * and PlacetoPay never sends it again. What is unverified is recorded, never applied.
+ */
+@Injectable()
+export class RecurringNotificationGuard implements CanActivate {
+  private readonly logger = new Logger('PlacetoPayWebhook');
+
+  constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest();
+    let body: unknown;
+    try {
+      body = await readNotificationBody(request.raw ?? request);
+      // Fastify leaves the parsed body on its own request object, not on the raw one.
+      if (body === undefined && request.body !== undefined) {
+        body =
+          typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
+            ? nestFormKeys(request.body)
+            : request.body;
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        this.logger.warn('refused a recurring notification larger than 16 KB');
+        throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
+      }
+      throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
+    }
+    const read = readRecurringNotificationPayload(body);
+    if (!read.ok) {
+      this.logger.warn(`refused a recurring notification without ${read.missing.join(', ')}`);
+      throw new BadRequestException({
+        error: 'invalid_notification',
+        reason: 'missing_fields',
+        fields: read.missing,
+      });
+    }
+    const { payload } = read;
+    const check = checkRecurringNotificationSignature(
+      payload.signature,
+      {
+        internalReference: payload.internalReferenceText,
+        status: payload.status,
+        date: payload.date,
+        secretKey: this.options.secretKey,
+      },
+      this.options.allowLegacySha1,
+    );
+    const checked: CheckedRecurringNotification = {
+      ...payload,
+      algorithm: check.valid
+        ? check.algorithm
+        : payload.signature.startsWith('sha256:')
+          ? 'sha256'
+          : 'sha1',
+      verified: check.valid,
+      signatureProblem: check.valid ? null : check.reason,
+    };
+    request[CHECKED_RECURRING_NOTIFICATION] = checked;
+    return true;
+  }
+}

@@ -1,0 +1,613 @@
+import { Injectable } from '@nestjs/common';
+import fc from 'fast-check';
+import {
+  OnPlacetoPayEvent,
+  PlacetoPayRecurringNotification,
+  computeRecurringNotificationSignature,
+  createAuth,
+  type CreatePaymentInput,
+  type PlacetoPayEvent,
+  type PlacetoPayPayment,
+  type PlacetoPayService,
+} from 'nestjs-placetopay';
+import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
+import type { DataSource } from 'typeorm';
+import { enginesUnderTest } from '../support/databases';
+import { LOGIN, SECRET_KEY } from '../support/fixtures';
+import { captureLogs } from '../support/log-capture';
+import { startPaymentsApp, type PaymentsApp } from '../support/payments-app';
+import { startWebhookApp, type AdapterName, type WebhookApp } from '../support/webhook-app';
+
+const PATH = 'placetopay/recurring-notification';
+const DATE = '2026-12-27T10:00:00-05:00';
+
+/** What the simulator posts to the recurring URL (the part the tests read). */
+interface RecurringNotificationBody {
+  status: { date: string };
+  signature: string;
+}
+
+/** Every `payment.recurring_charge` the host's listener received. */
+const charges: PlacetoPayEvent[] = [];
+
+@Injectable()
+class RecurringChargeListener {
+  @OnPlacetoPayEvent('payment.recurring_charge')
+  charged(event: PlacetoPayEvent): void {
+    charges.push(event);
+  }
+}
+
+function recurringOrder(reference: string, baseUrl: string): CreatePaymentInput {
+  return {
+    reference,
+    description: 'Coffee subscription',
+    amount: { currency: 'COP', total: 32000 },
+    returnUrl: 'https://shop.example.com/return',
+    ipAddress: '127.0.0.1',
+    userAgent: 'jest',
+    recurring: {
+      periodicity: 'M',
+      interval: 1,
+      maxPeriods: -1,
+      notificationUrl: `${baseUrl}/${PATH}`,
+    },
+  };
+}
+
+/** A recurring notification as PlacetoPay sends it (API.md §7.2), signed with the analogue formula. */
+function recurringNotification(
+  internalReference: number | string,
+  reference: string,
+  overrides: Record<string, unknown> = {},
+  secretKey = SECRET_KEY,
+) {
+  return {
+    status: { status: 'APPROVED', reason: '00', message: 'Approved transaction', date: DATE },
+    internalReference,
+    reference,
+    signature: computeRecurringNotificationSignature({
+      internalReference,
+      status: 'APPROVED',
+      date: DATE,
+      secretKey,
+    }),
+    recurring: { tries: 1, enabled: true },
+    ...overrides,
+  };
+}
+
+async function post(base: string, body: unknown, contentType = 'application/json', path = PATH) {
+  const response = await fetch(`${base}/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = { text };
+  }
+  return { status: response.status, json };
+}
+
+/** Creates a recurring payment, has the buyer pay it at the simulator and settles it. */
+async function approvedRecurringPayment(
+  simulator: PlacetoPaySimulator,
+  service: PlacetoPayService,
+  reference: string,
+  baseUrl: string,
+): Promise<PlacetoPayPayment> {
+  const { requestId } = await service.createPayment(recurringOrder(reference, baseUrl));
+  simulator.approve(requestId);
+  const payment = await service.syncPayment(requestId);
+  expect(payment.status).toBe('APPROVED');
+  return payment;
+}
+
+const rowsOf = (dataSource: DataSource) =>
+  dataSource
+    .getRepository(PlacetoPayRecurringNotification)
+    .find({ order: { internalReference: 'ASC' } });
+
+/** What a recurring charge must never touch. */
+const settledFacts = (p: PlacetoPayPayment) => ({
+  status: p.status,
+  amountMinor: p.amountMinor,
+  paidMinor: p.paidMinor,
+  refunded: p.refunded,
+  refundedMinor: p.refundedMinor,
+  internalReference: p.internalReference,
+  needsReview: p.needsReview,
+});
+
+describe.each(['express', 'fastify'] as AdapterName[])(
+  'the recurring notification route on %s',
+  (adapter) => {
+    let simulator: PlacetoPaySimulator;
+    let web: WebhookApp;
+    let counter = 0;
+    const logs = captureLogs();
+
+    beforeAll(async () => {
+      simulator = await new PlacetoPaySimulator({
+        sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+        tickMs: 0,
+      }).start();
+    });
+    beforeEach(async () => {
+      charges.length = 0;
+      web = await startWebhookApp(
+        adapter,
+        simulator.url,
+        {},
+        {
+          logs,
+          providers: [RecurringChargeListener],
+        },
+      );
+    });
+    afterEach(async () => {
+      simulator.notifications.behaviour = {};
+      await web.close();
+    });
+    afterAll(async () => {
+      await simulator.stop();
+      expect(logs.text()).not.toContain(SECRET_KEY);
+    });
+
+    const reference = () => `RC-${adapter}-${++counter}`;
+    const rows = () => rowsOf(web.dataSource);
+    const recurringPayment = () =>
+      approvedRecurringPayment(simulator, web.service, reference(), web.url);
+    const lastSent = () => simulator.notifications.sent.at(-1)!;
+
+    it('records a verified recurring charge from the simulator and fires payment.recurring_charge once, changing nothing of the payment', async () => {
+      const payment = await recurringPayment();
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      expect(lastSent()).toMatchObject({
+        url: `${web.url}/${PATH}`,
+        responseStatus: 200,
+        body: { internalReference, reference: payment.reference, recurring: { tries: 1 } },
+      });
+      expect(lastSent().body).not.toHaveProperty('requestId');
+
+      const [row, ...others] = await rows();
+      expect(others).toEqual([]);
+      expect(row).toMatchObject({
+        internalReference,
+        reference: payment.reference,
+        status: 'APPROVED',
+        reason: '00',
+        tries: 1,
+        enabled: true,
+        signatureAlgorithm: 'sha256',
+        verified: true,
+        paymentId: payment.id,
+      });
+      expect(row.statusDate).toBe((lastSent().body as RecurringNotificationBody).status.date);
+
+      await web.service.deliverPendingEvents();
+      await web.service.deliverPendingEvents();
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toMatchObject({
+        type: 'payment.recurring_charge',
+        source: 'notification',
+        previousStatus: 'APPROVED',
+        status: 'APPROVED',
+        transition: false,
+        payment: { id: payment.id, reference: payment.reference },
+        details: {
+          internalReference,
+          status: 'APPROVED',
+          reason: '00',
+          tries: 1,
+          enabled: true,
+          recurringNotificationId: row.id,
+        },
+      });
+      const after = (await web.service.findByRequestId(payment.requestId!))!;
+      expect(settledFacts(after)).toEqual(settledFacts(payment));
+    });
+
+    it('records a declined last try with the recurrence disabled, and still changes nothing', async () => {
+      const payment = await recurringPayment();
+      simulator.chargeRecurring(payment.requestId!, { outcome: 'REJECTED', tries: 4 });
+      await simulator.notifications.settled();
+      expect(lastSent().responseStatus).toBe(200);
+      expect(await rows()).toEqual([
+        expect.objectContaining({ status: 'REJECTED', tries: 4, enabled: false, verified: true }),
+      ]);
+      await web.service.deliverPendingEvents();
+      expect(charges.map((e) => e.details)).toEqual([
+        expect.objectContaining({ status: 'REJECTED', reason: '05', tries: 4, enabled: false }),
+      ]);
+      const after = (await web.service.findByRequestId(payment.requestId!))!;
+      expect(settledFacts(after)).toEqual(settledFacts(payment));
+      // The recurrence is cancelled at PlacetoPay now.
+      expect(() => simulator.chargeRecurring(payment.requestId!)).toThrow(/cancelled/);
+    });
+
+    it('answers 200 to a wrongly signed one, records it unverified with a warning, fires nothing', async () => {
+      const payment = await recurringPayment();
+      simulator.notifications.behaviour = { badSignature: true };
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      expect(lastSent()).toMatchObject({ responseStatus: 200 });
+      expect(await rows()).toEqual([
+        expect.objectContaining({ internalReference, verified: false, paymentId: payment.id }),
+      ]);
+      expect(logs.text()).toContain(
+        `recurring notification for internalReference ${internalReference} (reference ${payment.reference}) recorded unverified (signature mismatch)`,
+      );
+      const signature = (lastSent().body as RecurringNotificationBody).signature;
+      expect(logs.text()).not.toContain(signature.slice('sha256:'.length));
+      await web.service.deliverPendingEvents();
+      expect(charges).toEqual([]);
+      const after = (await web.service.findByRequestId(payment.requestId!))!;
+      expect(settledFacts(after)).toEqual(settledFacts(payment));
+    });
+
+    it('records malformed and refused-algorithm signatures as unverified too', async () => {
+      const payment = await recurringPayment();
+      const truncated = recurringNotification(7001, payment.reference);
+      truncated.signature = truncated.signature.slice(0, -1);
+      expect(await post(web.url, truncated)).toMatchObject({ status: 200 });
+      await web.close();
+      web = await startWebhookApp(
+        adapter,
+        simulator.url,
+        { allowLegacySha1: false },
+        { logs, providers: [RecurringChargeListener] },
+      );
+      const sha1 = recurringNotification(7002, payment.reference, {
+        signature: computeRecurringNotificationSignature({
+          internalReference: 7002,
+          status: 'APPROVED',
+          date: DATE,
+          secretKey: SECRET_KEY,
+          algorithm: 'sha1',
+        }),
+      });
+      expect(await post(web.url, sha1)).toMatchObject({ status: 200 });
+      // A new app, a new in-memory database: only the second one is here.
+      expect(await rows()).toEqual([
+        expect.objectContaining({
+          internalReference: 7002,
+          verified: false,
+          signatureAlgorithm: 'sha1',
+        }),
+      ]);
+      expect(logs.text()).toContain('recorded unverified (signature malformed)');
+      expect(logs.text()).toContain('recorded unverified (signature sha1_not_allowed)');
+      await web.service.deliverPendingEvents();
+      expect(charges).toEqual([]);
+    });
+
+    it('answers 200 to a duplicate and keeps one row and one event, also when the copies arrive at once', async () => {
+      const payment = await recurringPayment();
+      simulator.notifications.behaviour = { duplicate: true };
+      simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      const answers = simulator.notifications.sent.slice(-2);
+      expect(answers.map((s) => s.responseStatus)).toEqual([200, 200]);
+      expect(await rows()).toHaveLength(1);
+      const again = await post(web.url, answers[0].body);
+      expect(again).toEqual({ status: 200, json: { received: true, duplicate: true } });
+      expect(await rows()).toHaveLength(1);
+      await web.service.deliverPendingEvents();
+      expect(charges).toHaveLength(1);
+    });
+
+    it('lets the genuine notification supersede a forgery sent ahead with the same key', async () => {
+      const payment = await recurringPayment();
+      const forged = recurringNotification(7100, 'SOMEONE-ELSE', { recurring: { tries: 9 } }, 'x');
+      expect(await post(web.url, forged)).toMatchObject({ status: 200 });
+      const genuine = recurringNotification(7100, payment.reference);
+      expect(await post(web.url, genuine)).toEqual({
+        status: 200,
+        json: { received: true, duplicate: false },
+      });
+      expect(await post(web.url, genuine)).toMatchObject({ json: { duplicate: true } });
+      const [row, ...others] = await rows();
+      expect(others).toEqual([]);
+      expect(row).toMatchObject({
+        verified: true,
+        reference: payment.reference,
+        tries: 1,
+        paymentId: payment.id,
+      });
+      await web.service.deliverPendingEvents();
+      expect(charges).toHaveLength(1);
+      expect(charges[0].details).toMatchObject({ recurringNotificationId: row.id });
+    });
+
+    it.each([
+      [
+        'no internalReference (a session notification)',
+        {
+          status: { status: 'APPROVED', date: DATE },
+          requestId: 5,
+          reference: 'R',
+          signature: 'x',
+        },
+        ['internalReference'],
+      ],
+      ['no reference', { ...recurringNotification(5, 'R'), reference: undefined }, ['reference']],
+      ['no signature', { ...recurringNotification(5, 'R'), signature: '' }, ['signature']],
+      [
+        'a bad internalReference',
+        { ...recurringNotification(5, 'R'), internalReference: '05' },
+        ['internalReference'],
+      ],
+      [
+        'an empty body',
+        {},
+        ['internalReference', 'status.status', 'status.date', 'reference', 'signature'],
+      ],
+    ])(
+      'answers 400 to a recurring notification with %s and stores nothing',
+      async (_n, body, fields) => {
+        const { status, json } = await post(web.url, body);
+        expect(status).toBe(400);
+        expect(json).toMatchObject({
+          error: 'invalid_notification',
+          reason: 'missing_fields',
+          fields,
+        });
+        expect(await rows()).toEqual([]);
+      },
+    );
+
+    it('refuses a body over 16 KB with 413 and stores nothing', async () => {
+      const body = { ...recurringNotification(7200, 'R'), padding: 'x'.repeat(17 * 1024) };
+      expect((await post(web.url, body)).status).toBe(413);
+      expect(await rows()).toEqual([]);
+    });
+
+    it('records a verified notification for an unknown reference with paymentId null and a warning', async () => {
+      const { status } = await post(web.url, recurringNotification(7300, 'NOBODY-1'));
+      expect(status).toBe(200);
+      expect(await rows()).toEqual([
+        expect.objectContaining({ internalReference: 7300, verified: true, paymentId: null }),
+      ]);
+      expect(logs.text()).toContain('recurring notification for unknown reference NOBODY-1');
+      await web.service.deliverPendingEvents();
+      expect(charges).toEqual([]);
+    });
+
+    it('takes a form-encoded notification, with internalReference and tries as text', async () => {
+      const payment = await recurringPayment();
+      const n = recurringNotification('7400', payment.reference);
+      const form = new URLSearchParams({
+        'status[status]': 'APPROVED',
+        'status[reason]': '00',
+        'status[date]': DATE,
+        internalReference: '7400',
+        reference: payment.reference,
+        signature: n.signature,
+        'recurring[tries]': '2',
+        'recurring[enabled]': 'true',
+      }).toString();
+      expect(await post(web.url, form, 'application/x-www-form-urlencoded')).toMatchObject({
+        status: 200,
+        json: { received: true, duplicate: false },
+      });
+      expect(await rows()).toEqual([
+        expect.objectContaining({
+          internalReference: 7400,
+          tries: 2,
+          enabled: true,
+          verified: true,
+        }),
+      ]);
+    });
+
+    it('sends nothing when the simulator drops notifications', async () => {
+      const payment = await recurringPayment();
+      simulator.notifications.behaviour = { drop: true };
+      simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      expect(lastSent()).toMatchObject({ dropped: true });
+      expect(await rows()).toEqual([]);
+    });
+
+    it('never answers 5xx to arbitrary input', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (value) => {
+          const { status } = await post(web.url, JSON.stringify(value));
+          return status < 500;
+        }),
+        { numRuns: 40 },
+      );
+      for (const raw of ['{', 'not json', '{"internalReference": 1, "status": ', '\u0000']) {
+        expect((await post(web.url, raw)).status).toBeLessThan(500);
+      }
+    });
+  },
+);
+
+describe('the recurring route settings', () => {
+  let simulator: PlacetoPaySimulator;
+  beforeAll(async () => {
+    simulator = await new PlacetoPaySimulator({
+      sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+      tickMs: 0,
+    }).start();
+  });
+  afterAll(() => simulator.stop());
+
+  const status = async (base: string, path: string) =>
+    (
+      await fetch(`${base}/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      })
+    ).status;
+
+  it('serves webhook.recurringPath, with the host decorators', async () => {
+    const seen: string[] = [];
+    const mark: MethodDecorator = (_target, key) => {
+      seen.push(String(key));
+    };
+    const app = await startWebhookApp('express', simulator.url, {
+      webhook: { recurringPath: '/hooks/recurring/', decorators: [mark] },
+    });
+    try {
+      // Once on each route: the notification's and the recurring one's.
+      expect(seen).toEqual(['receive', 'receive']);
+      expect(await status(app.url, 'hooks/recurring')).toBe(400);
+      expect(await status(app.url, PATH)).toBe(404);
+      expect(await status(app.url, 'placetopay/notification')).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('takes PLACETOPAY_RECURRING_WEBHOOK_PATH when the option is not given', async () => {
+    process.env.PLACETOPAY_RECURRING_WEBHOOK_PATH = 'env/recurring';
+    const app = await startWebhookApp('express', simulator.url).finally(() => {
+      delete process.env.PLACETOPAY_RECURRING_WEBHOOK_PATH;
+    });
+    try {
+      expect(await status(app.url, 'env/recurring')).toBe(400);
+      expect(await status(app.url, PATH)).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is turned off with the webhook', async () => {
+    const app = await startWebhookApp('express', simulator.url, { webhook: { enabled: false } });
+    try {
+      expect(await status(app.url, PATH)).toBe(404);
+      expect(await status(app.url, 'placetopay/notification')).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the simulator and recurrence', () => {
+  let simulator: PlacetoPaySimulator;
+  beforeAll(async () => {
+    simulator = await new PlacetoPaySimulator({
+      sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+      tickMs: 0,
+    }).start();
+  });
+  afterAll(() => simulator.stop());
+
+  it('refuses recurring with allowPartial, as PlacetoPay does', async () => {
+    const response = await fetch(`${simulator.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        auth: createAuth({ login: LOGIN, secretKey: SECRET_KEY }),
+        payment: {
+          reference: 'RC-PARTIAL',
+          description: 'd',
+          amount: { currency: 'COP', total: 1000 },
+          allowPartial: true,
+          recurring: { periodicity: 'M', interval: 1, maxPeriods: -1 },
+        },
+        returnUrl: 'https://shop.example.com/return',
+        ipAddress: '127.0.0.1',
+        userAgent: 'jest',
+      }),
+    });
+    expect(response.status).toBe(400);
+    const json = (await response.json()) as { status: { message: string } };
+    expect(json.status.message).toContain('cannot be combined with allowPartial');
+  });
+});
+
+// The recording's own statements (a prepared INSERT, booleans, a bigint, the unique key) on every
+// engine the run tests.
+describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
+  'recording recurring notifications on %s',
+  (_name, engine) => {
+    let app: PaymentsApp;
+    let simulator: PlacetoPaySimulator;
+    const logs = captureLogs();
+
+    beforeAll(async () => {
+      simulator = await new PlacetoPaySimulator({
+        sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
+        tickMs: 0,
+      }).start();
+      app = await startPaymentsApp(engine, { baseUrl: simulator.url, eventPollMs: 0 }, logs, {
+        listen: true,
+        providers: [RecurringChargeListener],
+      });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await simulator.stop();
+      expect(logs.text()).not.toContain(SECRET_KEY);
+    });
+
+    it('stores verified and unverified rows as received, once, and fires one event', async () => {
+      charges.length = 0;
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-1`,
+        app.url!,
+      );
+      const internalReference = simulator.chargeRecurring(payment.requestId!, { tries: 2 });
+      await simulator.notifications.settled();
+      const sent = simulator.notifications.sent.at(-1)!;
+      expect(sent.responseStatus).toBe(200);
+      expect(await post(app.url!, sent.body)).toMatchObject({ json: { duplicate: true } });
+
+      const big = 9_007_199_254; // past 32 bits: the bigint column round-trips as a number
+      const unverified = recurringNotification(
+        big,
+        payment.reference,
+        { recurring: undefined },
+        'x',
+      );
+      expect(await post(app.url!, unverified)).toMatchObject({ status: 200 });
+
+      const rows = await rowsOf(app.dataSource);
+      expect(rows).toEqual([
+        expect.objectContaining({
+          internalReference,
+          reference: payment.reference,
+          status: 'APPROVED',
+          statusDate: (sent.body as RecurringNotificationBody).status.date,
+          reason: '00',
+          message: 'Approved transaction',
+          tries: 2,
+          enabled: true,
+          signatureAlgorithm: 'sha256',
+          verified: true,
+          paymentId: payment.id,
+        }),
+        expect.objectContaining({
+          internalReference: big,
+          statusDate: DATE,
+          tries: null,
+          enabled: null,
+          verified: false,
+          paymentId: payment.id,
+        }),
+      ]);
+      expect(rows[0].receivedAt).toBeInstanceOf(Date);
+
+      await app.service.deliverPendingEvents();
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toMatchObject({
+        type: 'payment.recurring_charge',
+        details: { internalReference, tries: 2, recurringNotificationId: rows[0].id },
+      });
+      const after = (await app.service.findByRequestId(payment.requestId!))!;
+      expect(settledFacts(after)).toEqual(settledFacts(payment));
+    });
+  },
+);
