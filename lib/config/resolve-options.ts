@@ -87,7 +87,9 @@ export function resolvePlacetoPayOptions(
   }
   // Present for whoever reads it, invisible to JSON.stringify, util.inspect and object spreads,
   // so dumping the options (or a provider holding them) never prints the secret.
-  Object.defineProperty(merged, 'secretKey', { value: merged.secretKey, enumerable: false });
+  for (const secret of ['secretKey', 'instrumentKey', 'instrumentPreviousKeys']) {
+    Object.defineProperty(merged, secret, { value: merged[secret], enumerable: false });
+  }
   return merged as unknown as ResolvedPlacetoPayOptions;
 }
 

@@ -13,6 +13,8 @@ export interface InstrumentFacts {
   validUntil: string | null;
 }
 
+const TOKEN = /^[\x21-\x7e]{16,128}$/;
+
 function text(pairs: NameValuePair[], keyword: string, max: number): string | null {
   const value = pairs.find((pair) => pair.keyword === keyword)?.value;
   if (typeof value === 'number') return String(value).slice(0, max);
@@ -27,8 +29,10 @@ export function instrumentOf(session: RedirectInformation): InstrumentFacts | nu
   const subscription = session.subscription;
   if (!subscription || subscription.status?.status !== 'OK') return null;
   const pairs = Array.isArray(subscription.instrument) ? subscription.instrument : [];
+  // PlacetoPay's tokens are 64 characters; anything else is not stored (nor can it be charged),
+  // and never makes the settlement around it fail.
   const token = text(pairs, 'token', 512);
-  if (!token) return null;
+  if (!token || !TOKEN.test(token)) return null;
   if (subscription.type === 'account') {
     const account = text(pairs, 'accountNumber', 64);
     return {

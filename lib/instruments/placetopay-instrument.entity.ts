@@ -3,7 +3,8 @@ import { bigintNumber, epochMillis } from '../payments/column-transformers';
 import type { Person } from '../gateway/wire/person.types';
 
 export type InstrumentType = 'card' | 'account';
-export type InstrumentStatus = 'active' | 'revoked';
+/** `revoking`: invalidation sent to PlacetoPay, answer not seen yet; never charged. */
+export type InstrumentStatus = 'active' | 'revoking' | 'revoked';
 
 /**
  * A payment method PlacetoPay tokenized for later charges (a subscription session, or a payment

@@ -7,6 +7,7 @@ export type NotificationState = 'pending' | 'settled' | 'unknown_payment';
 @Entity('placetopay_notifications')
 @Index('UQ_placetopay_notifications_key', ['requestId', 'status', 'statusDate'], { unique: true })
 @Index('IDX_placetopay_notifications_due', ['state', 'nextAttemptAt'])
+@Index('IDX_placetopay_notifications_reference', ['reference', 'state'])
 export class PlacetoPayNotification {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;

@@ -42,6 +42,20 @@ export class RecurringNotificationInbox {
       statusDate: notification.date,
     };
     const origin = await this.originOf(notification.reference);
+    // The guessed formula is the session notification's with internalReference for requestId, so
+    // a genuine session notification reposted here would verify: one whose number is a session
+    // we know is taken for what it is, a replay, and not trusted.
+    const replay =
+      notification.verified && (await this.isKnownSession(notification.internalReference));
+    const verified = notification.verified && !replay;
+    if (!verified && !origin) {
+      // Unsigned noise about a payment we do not have: warned, not stored (the table would
+      // otherwise grow with whatever anyone posts).
+      this.logger.warn(
+        `recurring notification for unknown reference ${notification.reference} (internalReference ${notification.internalReference}) not verified (signature ${replay ? 'replayed from a session' : notification.signatureProblem}): ignored`,
+      );
+      return { received: true, duplicate: false };
+    }
     const row = this.notifications.create({
       id: randomUUID(),
       ...key,
@@ -51,7 +65,7 @@ export class RecurringNotificationInbox {
       tries: notification.tries,
       enabled: notification.enabled,
       signatureAlgorithm: notification.algorithm,
-      verified: notification.verified,
+      verified,
       paymentId: origin,
       receivedAt: this.clock.now(),
     });
@@ -61,14 +75,14 @@ export class RecurringNotificationInbox {
       // Lost a race against the same notification: the unique key says it is a duplicate.
       const existing = await this.notifications.findOneBy(key);
       if (!existing) throw error;
-      if (!(notification.verified && (await this.supersede(existing, row)))) {
+      if (!(verified && (await this.supersede(existing, row)))) {
         return { received: true, duplicate: true };
       }
       row.id = existing.id;
     }
-    if (!notification.verified) {
+    if (!verified) {
       this.logger.warn(
-        `recurring notification for internalReference ${notification.internalReference} (reference ${notification.reference}) recorded unverified (signature ${notification.signatureProblem}): nothing applied`,
+        `recurring notification for internalReference ${notification.internalReference} (reference ${notification.reference}) recorded unverified (signature ${replay ? 'replayed from a session' : notification.signatureProblem}): nothing applied`,
       );
     } else if (!origin) {
       this.logger.warn(
@@ -78,6 +92,12 @@ export class RecurringNotificationInbox {
       await this.fire(origin, row);
     }
     return { received: true, duplicate: false };
+  }
+
+  private async isKnownSession(internalReference: number): Promise<boolean> {
+    return this.transactions.exclusive(() =>
+      this.payments.payments.existsBy({ requestId: internalReference }),
+    );
   }
 
   /** The original payment: the newest APPROVED one of the reference (recurrence needs approval). */

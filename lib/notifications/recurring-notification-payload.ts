@@ -27,9 +27,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const text = (value: unknown, max: number): string | null =>
   typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
 
+/** The largest value of an `int` column on every engine. */
+const MAX_INT = 2_147_483_647;
+
 /** A count sent as a number or, in a form, as its text. */
 function count(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_INT)
+    return value;
   if (typeof value === 'string' && /^\d{1,9}$/.test(value)) return Number(value);
   return null;
 }

@@ -391,8 +391,11 @@ export class PaymentLifecycle {
       observedAt < current.statusDate;
     if (canTransition(current.status, to) && !staleForNonFinal) {
       const mutation = this.transitionTo(current, to, source, facts) as Mutation<ApplyOutcome>;
+      // A mixed payment may be first seen final with only a part paid: its card is saved too.
       const instrument =
-        to === PaymentStatus.APPROVED || to === PaymentStatus.APPROVED_PARTIAL
+        to === PaymentStatus.APPROVED ||
+        to === PaymentStatus.APPROVED_PARTIAL ||
+        to === PaymentStatus.PARTIAL_EXPIRED
           ? instrumentOf(session)
           : null;
       if (instrument) {

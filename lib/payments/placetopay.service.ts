@@ -144,15 +144,21 @@ export class PlacetoPayService {
     });
     validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
     this.checkMetadata(input.metadata);
-    return this.openSession(request, {
-      kind: 'subscription',
-      reference: input.reference,
-      description: input.description,
-      currency: NO_CURRENCY,
-      amountMinor: 0,
-      buyerEmail: input.buyer?.email ?? null,
-      metadata: input.metadata ?? null,
-    });
+    // Several methods may be saved under one customer reference: a subscription blocks nothing.
+    return this.openSession(
+      request,
+      {
+        kind: 'subscription',
+        reference: input.reference,
+        description: input.description,
+        currency: NO_CURRENCY,
+        amountMinor: 0,
+        buyerEmail: input.buyer?.email ?? null,
+        metadata: input.metadata ?? null,
+      },
+      'session',
+      false,
+    );
   }
 
   /**
@@ -197,20 +203,34 @@ export class PlacetoPayService {
         buyerEmail: request.payer?.email ?? null,
         metadata: input.metadata ?? null,
       },
-      true,
+      'collect',
     );
   }
 
-  /** Invalidates the token at PlacetoPay, then marks the instrument revoked. */
+  /**
+   * Invalidates the token at PlacetoPay, then marks the instrument revoked. It is `revoking` (and
+   * never charged) from the start: when PlacetoPay's answer is lost it stays so, and calling again
+   * finishes the job (a token PlacetoPay already calls invalid counts as revoked).
+   */
   async revokeInstrument(instrumentId: string): Promise<PlacetoPayInstrument> {
     const instrument = await this.findInstrument(instrumentId);
     if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
-    if (instrument.status === 'active') {
-      const token = await this.vault.token(instrument.id);
-      await this.client.invalidateToken({ token });
-      const now = new Date();
+    if (instrument.status !== 'revoked') {
       await this.vault.instruments.update(
         { id: instrument.id, status: 'active' },
+        { status: 'revoking', updatedAt: new Date() },
+      );
+      const token = await this.vault.token(instrument.id);
+      try {
+        await this.client.invalidateToken({ token });
+      } catch (error) {
+        const alreadyInvalid =
+          error instanceof PlacetoPayRequestRejectedError && String(error.reason) === 'XN';
+        if (!alreadyInvalid) throw error;
+      }
+      const now = new Date();
+      await this.vault.instruments.update(
+        { id: instrument.id, status: 'revoking' },
         { status: 'revoked', revokedAt: now, updatedAt: now },
       );
     }
@@ -240,11 +260,13 @@ export class PlacetoPayService {
   private async openSession(
     request: CreateSessionRequest | CollectRequest,
     draft: NewPayment,
-    collect = false,
+    via: 'session' | 'collect' = 'session',
+    blocksReference = true,
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     const { reference } = draft;
+    const collect = via === 'collect';
     const expiresIn = (request as CreateSessionRequest).expiration;
-    const blocks = !this.options.allowDuplicateReferences;
+    const blocks = blocksReference && !this.options.allowDuplicateReferences;
     const duplicate = async (): Promise<PlacetoPayDuplicatePaymentError | null> => {
       const existing = blocks ? await this.repository.findBlocking(reference) : null;
       return existing

@@ -13,6 +13,8 @@ import { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
 import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
 
 const BATCH = 50;
+/** How long after a lost charge its notification is looked for. */
+const MATCH_WINDOW_MS = 2 * 86_400_000;
 /** A notification this much older than the charge cannot be its. */
 const CLOCK_SLACK_MS = 5 * 60_000;
 
@@ -40,9 +42,16 @@ export class UnknownCharges {
 
   /** Matches what it can; returns how many payments found their session. */
   async match(): Promise<number> {
+    // Newest first, and only recent ones: PlacetoPay notifies within minutes, and charges that
+    // never reached it (no notification will come) must not crowd out the ones that did.
     const unknown = await this.payments.find({
-      where: { kind: 'collect', status: PaymentStatus.UNKNOWN, requestId: IsNull() },
-      order: { createdAt: 'ASC' },
+      where: {
+        kind: 'collect',
+        status: PaymentStatus.UNKNOWN,
+        requestId: IsNull(),
+        createdAt: MoreThanOrEqual(new Date(Date.now() - MATCH_WINDOW_MS)),
+      },
+      order: { createdAt: 'DESC' },
       take: BATCH,
     });
     let matched = 0;

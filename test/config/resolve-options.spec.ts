@@ -52,8 +52,8 @@ describe('configuration', () => {
       probeConcurrency: 10,
       probeLeaseMs: 300_000,
       probeGiveUpMs: 604_800_000,
-      instrumentPreviousKeys: [],
     });
+    expect(resolved.instrumentPreviousKeys).toEqual([]);
   });
 
   it('parses numeric variables, trims values and drops trailing slashes of the base URL', () => {

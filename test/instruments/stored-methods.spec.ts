@@ -253,6 +253,48 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(simulator.calls.collect).toBe(collects);
     });
 
+    it('keeps a method whose revocation answer was lost unchargeable, and finishes on a retry', async () => {
+      const { instrumentId, token } = await subscribe();
+      // PlacetoPay invalidates the token, then the answer is lost.
+      simulator.faults.inject(
+        'invalidateToken',
+        { type: 'status', status: 502 },
+        {
+          times: 1,
+          when: 'after',
+        },
+      );
+      await expect(app.service.revokeInstrument(instrumentId)).rejects.toThrow();
+      expect(await app.service.findInstrument(instrumentId)).toMatchObject({ status: 'revoking' });
+      await expect(
+        app.service.chargeInstrument(instrumentId, {
+          reference: reference(),
+          description: 'While revoking',
+          amount: { currency: 'COP', total: 1_000 },
+        }),
+      ).rejects.toBeInstanceOf(PlacetoPayInstrumentRevokedError);
+      // Again: PlacetoPay now calls the token invalid, which is what was asked.
+      expect(await app.service.revokeInstrument(instrumentId)).toMatchObject({ status: 'revoked' });
+      expect(simulator.instruments(LOGIN).find((i) => i.token === token)?.valid).toBe(false);
+    });
+
+    it('saves several methods under one customer reference', async () => {
+      const customer = reference();
+      for (let i = 0; i < 2; i++) {
+        const { requestId } = await app.service.createSubscription({
+          reference: customer,
+          description: 'Save my card',
+          returnUrl: 'https://shop.example.com/cards',
+          ipAddress: '127.0.0.1',
+          userAgent: 'jest',
+          payer: PAYER,
+        });
+        simulator.approve(requestId);
+        await app.service.syncPayment(requestId);
+      }
+      expect(await app.service.listInstruments(customer)).toHaveLength(2);
+    });
+
     it('never retries a collect that timed out; the probe settles it from its notification', async () => {
       const { instrumentId } = await subscribe();
       const inbox = app.moduleRef.get(NotificationInbox);

@@ -10,7 +10,7 @@ import {
   type PlacetoPayPayment,
   type PlacetoPayService,
 } from 'nestjs-placetopay';
-import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
+import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import type { DataSource } from 'typeorm';
 import { enginesUnderTest } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
@@ -273,16 +273,33 @@ describe.each(['express', 'fastify'] as AdapterName[])(
         }),
       });
       expect(await post(web.url, sha1)).toMatchObject({ status: 200 });
-      // A new app, a new in-memory database: only the second one is here.
-      expect(await rows()).toEqual([
-        expect.objectContaining({
-          internalReference: 7002,
-          verified: false,
-          signatureAlgorithm: 'sha1',
-        }),
-      ]);
+      // A new app, a new in-memory database without the payment: an unverified notification
+      // about a reference it does not know is only logged, not stored.
+      expect(await rows()).toEqual([]);
       expect(logs.text()).toContain('recorded unverified (signature malformed)');
-      expect(logs.text()).toContain('recorded unverified (signature sha1_not_allowed)');
+      expect(logs.text()).toContain(
+        `recurring notification for unknown reference ${payment.reference} (internalReference 7002) not verified (signature sha1_not_allowed): ignored`,
+      );
+      await web.service.deliverPendingEvents();
+      expect(charges).toEqual([]);
+    });
+
+    it('takes a session notification replayed on this route for unverified', async () => {
+      const payment = await recurringPayment();
+      // A genuine session notification, its requestId sent as the internalReference.
+      const replayed = recurringNotification(payment.requestId!, payment.reference, {
+        signature: signNotification({
+          requestId: payment.requestId!,
+          status: 'APPROVED',
+          date: DATE,
+          secretKey: SECRET_KEY,
+        }),
+      });
+      expect(await post(web.url, replayed)).toMatchObject({ status: 200 });
+      expect(await rows()).toEqual([
+        expect.objectContaining({ internalReference: payment.requestId, verified: false }),
+      ]);
+      expect(logs.text()).toContain('recorded unverified (signature replayed from a session)');
       await web.service.deliverPendingEvents();
       expect(charges).toEqual([]);
     });

@@ -33,6 +33,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'AddRefundInDoubt1764230640000',
         'UnscheduleFinalPayments1764230700000',
         'CreatePlacetoPayInstruments1764230760000',
+        'IndexNotificationReference1764230790000',
         'CreatePlacetoPayRecurringNotifications1764230820000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();

@@ -5,6 +5,7 @@ import { AddOpenReference1764230580000 } from './1764230580000-add-open-referenc
 import { AddRefundInDoubt1764230640000 } from './1764230640000-add-refund-in-doubt';
 import { UnscheduleFinalPayments1764230700000 } from './1764230700000-unschedule-final-payments';
 import { CreatePlacetoPayInstruments1764230760000 } from './1764230760000-create-placetopay-instruments';
+import { IndexNotificationReference1764230790000 } from './1764230790000-index-notification-reference';
 import { CreatePlacetoPayRecurringNotifications1764230820000 } from './1764230820000-create-placetopay-recurring-notifications';
 
 /** Add to your DataSource's `migrations` (see the README). */
@@ -16,5 +17,6 @@ export const PLACETOPAY_MIGRATIONS = [
   AddRefundInDoubt1764230640000,
   UnscheduleFinalPayments1764230700000,
   CreatePlacetoPayInstruments1764230760000,
+  IndexNotificationReference1764230790000,
   CreatePlacetoPayRecurringNotifications1764230820000,
 ];
