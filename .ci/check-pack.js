@@ -1,4 +1,5 @@
-// Fails unless `npm pack` ships exactly what a user needs: compiled JS, typings, README, LICENSE.
+// Fails unless `npm pack` ships exactly what a user needs: compiled JS, typings, the READMEs, the
+// CHANGELOG and the LICENSE.
 const { execFileSync } = require('node:child_process');
 
 const [pack] = JSON.parse(
@@ -8,6 +9,8 @@ const files = pack.files.map((f) => f.path);
 const allowed = (path) =>
   path === 'package.json' ||
   path === 'README.md' ||
+  path === 'README.es.md' ||
+  path === 'CHANGELOG.md' ||
   path === 'LICENSE' ||
   /^dist\/.+\.(js|d\.ts)$/.test(path);
 const required = [
@@ -18,6 +21,8 @@ const required = [
   'dist/testing/cli.js',
   'LICENSE',
   'README.md',
+  'README.es.md',
+  'CHANGELOG.md',
 ];
 
 const unexpected = files.filter(

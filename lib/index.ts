@@ -134,3 +134,16 @@ export {
   type CheckedRecurringNotification,
 } from './notifications/recurring-notification.guard';
 export { DEFAULT_RECURRING_WEBHOOK_PATH } from './notifications/recurring-notification.controller';
+export { PlacetoPayHealthModule } from './health/placetopay-health.module';
+export {
+  HEALTH_PROBE_REQUEST_ID,
+  PlacetoPayHealthIndicator,
+  type PlacetoPayHealthDetails,
+  type PlacetoPayHealthResult,
+} from './health/placetopay-health.indicator';
+export {
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  PLACETOPAY_HEALTH_OPTIONS,
+  type PlacetoPayHealthOptions,
+} from './health/placetopay-health-options';
+export { loadTerminus } from './health/terminus-loader';

@@ -43,6 +43,9 @@ const SETTLE_CONCURRENCY = 2;
  */
 const QUIET_MS = 20;
 const MAX_DEFER_MS = 10_000;
+/** Notifications held in memory while the database is unreachable, at most. */
+const HELD_LIMIT = 10_000;
+const HELD_RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
 
 export interface ReceiveResult {
   received: true;
@@ -66,6 +69,9 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private lastReceiveAt = 0;
   private retrying?: Promise<number>;
   private stopped = false;
+  private readonly held = new Map<string, PlacetoPayNotification>();
+  private holding?: NodeJS.Timeout;
+  private heldAttempts = 0;
   private readonly insert: (row: PlacetoPayNotification) => Promise<void>;
 
   constructor(
@@ -91,6 +97,14 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.holding) clearTimeout(this.holding);
+    if (this.held.size > 0) await this.writeHeld();
+    if (this.held.size > 0) {
+      const ids = [...this.held.values()].map((row) => `${row.requestId} (${row.status})`);
+      this.logger.error(
+        `${ids.length} verified notification(s) could not be stored before shutdown; the probe settles their payments: ${ids.join(', ')}`,
+      );
+    }
     // Unsettled rows stay pending in the inbox; do not hold the shutdown for a slow gateway.
     await Promise.race([
       this.idle(),
@@ -123,12 +137,75 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       await this.transactions.exclusive(() => this.insert(row));
     } catch (error) {
       // Lost a race against the same notification: the unique key says it is a duplicate.
-      if (await this.notifications.existsBy(key)) return { received: true, duplicate: true };
-      throw error;
+      if (await this.isStored(row)) return { received: true, duplicate: true };
+      if (this.held.size >= HELD_LIMIT) throw error;
+      // The database is down (or refused the row): PlacetoPay sends a notification once and
+      // never again, so a 5xx would lose it for good. It is held here and written when the
+      // database answers; the probe settles its payment either way.
+      this.hold(row, error);
+      return { received: true, duplicate: false };
     }
     this.queue.push({ row, at: performance.now() });
     this.startPump();
     return { received: true, duplicate: false };
+  }
+
+  /** Notifications verified but not yet written (the database was unreachable). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  private async isStored(row: PlacetoPayNotification): Promise<boolean> {
+    try {
+      return await this.notifications.existsBy({
+        requestId: row.requestId,
+        status: row.status,
+        statusDate: row.statusDate,
+      });
+    } catch {
+      return false;
+    }
+  }
+
+  private hold(row: PlacetoPayNotification, error: unknown): void {
+    const key = `${row.requestId}|${row.status}|${row.statusDate}`;
+    if (!this.held.has(key)) {
+      this.held.set(key, row);
+      this.logger.warn(
+        `notification for requestId ${row.requestId} (${row.status}) could not be stored (${reason(error)}): held in memory until the database answers`,
+      );
+    }
+    this.scheduleHeldWrite();
+  }
+
+  private scheduleHeldWrite(): void {
+    if (this.holding || this.held.size === 0) return;
+    const delay = backoffDelay(this.heldAttempts++, HELD_RETRY, equalJitter());
+    this.holding = setTimeout(() => {
+      this.holding = undefined;
+      this.track(this.writeHeld());
+    }, delay);
+  }
+
+  /** Writes what is held, oldest first; stops at the first failure and tries again later. */
+  private async writeHeld(): Promise<void> {
+    for (const [key, row] of [...this.held]) {
+      try {
+        await this.transactions.exclusive(() => this.insert(row));
+      } catch {
+        if (!(await this.isStored(row))) {
+          if (!this.stopped) this.scheduleHeldWrite();
+          return;
+        }
+        this.held.delete(key);
+        continue;
+      }
+      this.held.delete(key);
+      this.queue.push({ row, at: performance.now() });
+      this.startPump();
+    }
+    this.heldAttempts = 0;
+    this.logger.log('held notifications written to the database');
   }
 
   /** Settles every pending notification that is due (what the poll and the probe call). */

@@ -1,0 +1,16 @@
+/** Settings of `PlacetoPayHealthModule.forRoot()` and of one `isHealthy()` call. */
+export interface PlacetoPayHealthOptions {
+  /**
+   * Deadline of the check's one gateway call, in milliseconds. Default: the smaller of 5000 and
+   * the module's `timeoutMs`. The check never retries.
+   */
+  timeoutMs?: number;
+}
+
+/** The health settings (`PlacetoPayHealthOptions`). */
+export const PLACETOPAY_HEALTH_OPTIONS = Symbol('PLACETOPAY_HEALTH_OPTIONS');
+
+/** terminus's `HealthIndicatorService`, created when `PlacetoPayHealthModule` starts. */
+export const PLACETOPAY_HEALTH_INDICATOR_SERVICE = Symbol('PLACETOPAY_HEALTH_INDICATOR_SERVICE');
+
+export const DEFAULT_HEALTH_TIMEOUT_MS = 5000;
