@@ -21,6 +21,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
+import { reportResult } from './bench-result';
 import { runTs, startSimulatorProcess } from './simulator-process';
 
 const TIMED = Number(process.env.BENCH_PROBE_PAYMENTS ?? 10_000);
@@ -205,6 +206,30 @@ async function main(): Promise<void> {
     ['growth MB, capped old space', `${growthCapped.toFixed(1)} (target <= 64)`],
   ];
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(46)} ${value}\n`);
+  reportResult({
+    bench: 'probe',
+    measure: `wall / ideal, ${TIMED} due, ${LATENCY_MS} ms each, concurrency ${CONCURRENCY}`,
+    value: ratio,
+    unit: '',
+    target: '<= 1.15',
+    met: ratio <= 1.15,
+  });
+  reportResult({
+    bench: 'probe',
+    measure: `peak RSS growth ${SMALL} -> ${LARGE} due, default heap`,
+    value: growth,
+    unit: 'MB',
+    target: '<= 64 MB',
+    met: growth <= 64,
+  });
+  reportResult({
+    bench: 'probe',
+    measure: `peak RSS growth ${SMALL} -> ${LARGE} due, old space <= ${OLD_SPACE_CAP_MB} MB`,
+    value: growthCapped,
+    unit: 'MB',
+    target: '<= 64 MB',
+    met: growthCapped <= 64,
+  });
 
   await seeder.close();
   await dataSource.destroy();

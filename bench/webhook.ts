@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
+import { reportResult } from './bench-result';
 import { runTs, startSimulatorProcess } from './simulator-process';
 
 const CONNECTIONS = 50;
@@ -216,6 +217,32 @@ async function main(): Promise<void> {
     ],
   ];
   for (const [label, value] of rows) process.stdout.write(`${label.padEnd(44)} ${value}\n`);
+  const bench = 'webhook';
+  reportResult({
+    bench,
+    measure: 'throughput webhook / bare UPDATE route',
+    value: ratio,
+    unit: '',
+    target: '>= 0.60',
+    met: ratio >= 0.6,
+  });
+  reportResult({
+    bench,
+    measure: `p99 paced at ${overallRate}/s (bare route: ${pacedBaseline.p99} ms)`,
+    value: pacedWebhook.p99,
+    unit: 'ms',
+    target: '< 50 ms',
+    met: pacedWebhook.p99 < 50,
+  });
+  const answers5xx = webhook.non2xx + pacedWebhook.non2xx;
+  reportResult({
+    bench,
+    measure: 'non-2xx answers',
+    value: answers5xx,
+    unit: '',
+    target: '0',
+    met: answers5xx === 0,
+  });
 
   await app.close();
   simulatorProcess.kill();

@@ -1,6 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { PlacetoPayInstrument, PlacetoPayPayment } from 'nestjs-placetopay';
 import type { ShopOrder } from './shop-order.entity';
 import type { Product } from './shop-catalog';
+
+/**
+ * The id the order made by Charge again will have, fixed when the page is shown: a second click
+ * (or a resent form) finds that order instead of charging the card once more.
+ */
+function newOrderId(): string {
+  return randomBytes(4).toString('hex').toUpperCase();
+}
 
 function escape(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -57,6 +66,7 @@ export function orderPage(
     ? `<h2>Saved card</h2>
      <p>This payment saved <span data-saved-card>${escape(cardLabel(savedCard))}</span>.</p>
      <form method="post" action="/orders/${escape(order.id)}/charge-again">
+       <input type="hidden" name="newOrderId" value="${escape(newOrderId())}">
        <button type="submit">Charge again</button> another ${escape(order.productName)} to this card
      </form>`
     : '';

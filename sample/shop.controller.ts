@@ -130,6 +130,7 @@ export class ShopController {
   @Post('orders/:id/charge-again')
   async chargeAgain(
     @Param('id') id: string,
+    @Body('newOrderId') newOrderId: string | undefined,
     @Ip() ip: string,
     @Req() req: Request,
     @Res() res: Response,
@@ -158,7 +159,23 @@ export class ShopController {
       fail(409, 'This product is no longer sold');
       return;
     }
-    const order = await this.newOrder(product);
+    // The form names the new order: a double click or a resent form lands on the first one.
+    const wanted = typeof newOrderId === 'string' && /^[0-9A-F]{8}$/.test(newOrderId);
+    if (wanted && (await this.orders.existsBy({ id: newOrderId }))) {
+      res.redirect(303, `/orders/${newOrderId}`);
+      return;
+    }
+    let order: ShopOrder;
+    try {
+      order = await this.newOrder(product, wanted ? newOrderId : undefined);
+    } catch (error) {
+      // The other click inserted it first (the id is the primary key).
+      if (wanted && (await this.orders.existsBy({ id: newOrderId }))) {
+        res.redirect(303, `/orders/${newOrderId}`);
+        return;
+      }
+      throw error;
+    }
     try {
       const { requestId } = await this.payments.chargeInstrument(card.id, {
         reference: order.id,
@@ -189,18 +206,19 @@ export class ShopController {
     res.redirect(303, `/orders/${order.id}`);
   }
 
-  private newOrder(product: Product): Promise<ShopOrder> {
-    return this.orders.save(
-      this.orders.create({
-        id: randomBytes(4).toString('hex').toUpperCase(),
-        sku: product.sku,
-        productName: product.name,
-        price: product.price,
-        currency: product.currency,
-        status: 'AWAITING_PAYMENT',
-        requestId: null,
-      }),
-    );
+  private async newOrder(product: Product, id?: string): Promise<ShopOrder> {
+    const order = this.orders.create({
+      id: id ?? randomBytes(4).toString('hex').toUpperCase(),
+      sku: product.sku,
+      productName: product.name,
+      price: product.price,
+      currency: product.currency,
+      status: 'AWAITING_PAYMENT',
+      requestId: null,
+    });
+    // insert, not save: an existing id must fail, never be overwritten.
+    await this.orders.insert(order);
+    return order;
   }
 
   /** The card an order's payment saved (its reference is the order id), if still usable. */

@@ -109,11 +109,29 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
     await expect(page.locator('[data-saved-card]').textContent()).resolves.toBe('Visa •••• 0081');
 
+    const collects = sample.simulator!.calls.collect;
+    const form = {
+      action: new URL(
+        (await page.locator('form[action$="/charge-again"]').getAttribute('action'))!,
+        page.url(),
+      ).toString(),
+      newOrderId: (await page.locator('input[name="newOrderId"]').getAttribute('value'))!,
+    };
     await page.getByRole('button', { name: 'Charge again' }).click();
     await page.waitForURL(
       (url) => /^\/orders\/[0-9A-F]{8}$/.test(url.pathname) && !url.pathname.endsWith(firstOrder),
     );
     const secondOrder = new URL(page.url()).pathname.split('/').pop()!;
+    expect(secondOrder).toBe(form.newOrderId);
+    // The same form sent again (a double click): the same order, no second charge.
+    const resent = await fetch(form.action, {
+      method: 'POST',
+      body: new URLSearchParams({ newOrderId: form.newOrderId }),
+      redirect: 'manual',
+    });
+    expect(resent.status).toBe(303);
+    expect(resent.headers.get('location')).toBe(`/orders/${secondOrder}`);
+    expect(sample.simulator!.calls.collect).toBe(collects + 1);
     await expect(page.locator('h1').textContent()).resolves.toBe(`Order ${secondOrder}`);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
