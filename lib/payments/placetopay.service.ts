@@ -4,6 +4,7 @@ import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-auth
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { PlacetoPayValidationError } from '../gateway/errors/placetopay-validation.error';
+import type { PlacetoPayOperation } from '../gateway/errors/placetopay.error';
 import { fromMinorUnits, toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { validateCreateSessionRequest } from '../gateway/validation/request.validation';
@@ -44,6 +45,27 @@ const NO_CURRENCY = 'XXX';
 /** What a merchant-initiated charge sends when the buyer is not there. */
 const SERVER_IP = '127.0.0.1';
 const SERVER_USER_AGENT = 'nestjs-placetopay (merchant-initiated charge)';
+
+/** The input must be an object; anything else is a validation error, not a TypeError. */
+function requireObject(input: unknown, operation: PlacetoPayOperation): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new PlacetoPayValidationError(
+      [{ field: 'input', message: 'must be an object' }],
+      operation,
+    );
+  }
+}
+
+/** A Date as PlacetoPay's ISO text; an invalid Date stays invalid text, for validation to refuse. */
+function wireDate(value: Date | string | undefined): string | undefined {
+  if (!(value instanceof Date)) return value;
+  return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+}
+
+/** PlacetoPay drops a buyer email over 80 characters; so does the stored copy. */
+function storedEmail(email: string | undefined): string | null {
+  return email !== undefined && email.length <= 80 ? email : null;
+}
 
 function withoutUndefined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as Array<keyof T>) {
@@ -104,6 +126,7 @@ export class PlacetoPayService {
    * for review. Either way the error is thrown. Never retried: PlacetoPay has no idempotency key.
    */
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult<PlacetoPayPayment>> {
+    requireObject(input, 'createSession');
     const request = this.sessionRequest(input);
     validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
     this.checkMetadata(input.metadata);
@@ -114,7 +137,7 @@ export class PlacetoPayService {
       currency: input.amount.currency,
       amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
       allowPartial: input.allowPartial === true,
-      buyerEmail: input.buyer?.email ?? null,
+      buyerEmail: storedEmail(input.buyer?.email),
       metadata: input.metadata ?? null,
     });
   }
@@ -129,8 +152,8 @@ export class PlacetoPayService {
     input: CreateSubscriptionInput,
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     this.vault.requireKey('createSubscription');
-    const expiration =
-      input.expiration instanceof Date ? input.expiration.toISOString() : input.expiration;
+    requireObject(input, 'createSession');
+    const expiration = wireDate(input.expiration);
     const request = withoutUndefined<CreateSessionRequest>({
       subscription: { reference: input.reference, description: input.description },
       returnUrl: input.returnUrl,
@@ -153,7 +176,7 @@ export class PlacetoPayService {
         description: input.description,
         currency: NO_CURRENCY,
         amountMinor: 0,
-        buyerEmail: input.buyer?.email ?? null,
+        buyerEmail: storedEmail(input.buyer?.email),
         metadata: input.metadata ?? null,
       },
       'session',
@@ -172,6 +195,7 @@ export class PlacetoPayService {
     instrumentId: string,
     input: ChargeInstrumentInput,
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
+    requireObject(input, 'collect');
     const instrument = await this.findInstrument(instrumentId);
     if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
     if (instrument.status !== 'active') throw new PlacetoPayInstrumentRevokedError(instrumentId);
@@ -200,7 +224,7 @@ export class PlacetoPayService {
         description: input.description,
         currency: input.amount.currency,
         amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
-        buyerEmail: request.payer?.email ?? null,
+        buyerEmail: storedEmail(request.payer?.email),
         metadata: input.metadata ?? null,
       },
       'collect',
@@ -505,8 +529,7 @@ export class PlacetoPayService {
   }
 
   private sessionRequest(input: CreatePaymentInput): CreateSessionRequest {
-    const expiration =
-      input.expiration instanceof Date ? input.expiration.toISOString() : input.expiration;
+    const expiration = wireDate(input.expiration);
     const request: CreateSessionRequest = {
       payment: withoutUndefined({
         reference: input.reference,

@@ -5,6 +5,8 @@ import {
 } from '../errors/placetopay-validation.error';
 import type { PlacetoPayOperation } from '../errors/placetopay.error';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Collects every problem of a request, then throws them all at once. */
 export class FieldProblems {
   readonly list: FieldProblem[] = [];
@@ -28,6 +30,11 @@ export class FieldProblems {
         field,
         min === max ? `must be ${min} characters` : `must be ${min} to ${max} characters`,
       );
+      return false;
+    }
+    // A lone surrogate cannot be stored or sent as UTF-8: it would come back altered.
+    if (LONE_SURROGATE.test(value)) {
+      this.add(field, 'must be valid Unicode text');
       return false;
     }
     return true;
