@@ -1,3 +1,4 @@
+import { BadRequestException, PayloadTooLargeException, type Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 
 /** The per-route cap of a notification body. */
@@ -80,4 +81,29 @@ export async function readNotificationBody(
     chunks.push(chunk);
   }
   return parseText(Buffer.concat(chunks).toString('utf8'), contentType);
+}
+
+/**
+ * What a webhook guard reads: the body from the raw stream, else the one Fastify already parsed
+ * (it leaves it on its own request object, not on the raw one). Too large → 413, unreadable →
+ * 400, both with a reason code and a warning naming `what` was refused.
+ */
+export async function readWebhookBody(
+  request: { raw?: IncomingMessage; body?: unknown } & Partial<IncomingMessage>,
+  logger: Logger,
+  what: string,
+): Promise<unknown> {
+  try {
+    const body = await readNotificationBody(request.raw ?? (request as IncomingMessage));
+    if (body !== undefined || request.body === undefined) return body;
+    return typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
+      ? nestFormKeys(request.body as Record<string, unknown>)
+      : request.body;
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      logger.warn(`refused a ${what} larger than 16 KB`);
+      throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
+    }
+    throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
+  }
 }

@@ -3,7 +3,6 @@ import {
   Inject,
   Injectable,
   Logger,
-  PayloadTooLargeException,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
@@ -11,7 +10,7 @@ import {
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { checkNotificationSignature } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
-import { BodyTooLargeError, nestFormKeys, readNotificationBody } from './notification-body';
+import { readWebhookBody } from './notification-body';
 import { readNotificationPayload, type NotificationPayload } from './notification-payload';
 
 /** Where the guard leaves the verified notification for the controller. */
@@ -34,22 +33,7 @@ export class NotificationSignatureGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    let body: unknown;
-    try {
-      body = await readNotificationBody(request.raw ?? request);
-      if (body === undefined && request.body !== undefined) {
-        body =
-          typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
-            ? nestFormKeys(request.body)
-            : request.body;
-      }
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        this.logger.warn('refused a notification larger than 16 KB');
-        throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
-      }
-      throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
-    }
+    const body = await readWebhookBody(request, this.logger, 'notification');
     const read = readNotificationPayload(body);
     if (!read.ok) {
       this.logger.warn(`refused a notification without ${read.missing.join(', ')}`);

@@ -3,7 +3,6 @@ import {
   Inject,
   Injectable,
   Logger,
-  PayloadTooLargeException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -16,7 +15,7 @@ import {
   type SignatureCheck,
 } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
-import { BodyTooLargeError, nestFormKeys, readNotificationBody } from './notification-body';
+import { readWebhookBody } from './notification-body';
 import {
   readRecurringNotificationPayload,
   type RecurringNotificationPayload,
@@ -48,23 +47,7 @@ export class RecurringNotificationGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    let body: unknown;
-    try {
-      body = await readNotificationBody(request.raw ?? request);
-      // Fastify leaves the parsed body on its own request object, not on the raw one.
-      if (body === undefined && request.body !== undefined) {
-        body =
-          typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
-            ? nestFormKeys(request.body)
-            : request.body;
-      }
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        this.logger.warn('refused a recurring notification larger than 16 KB');
-        throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
-      }
-      throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
-    }
+    const body = await readWebhookBody(request, this.logger, 'recurring notification');
     const read = readRecurringNotificationPayload(body);
     if (!read.ok) {
       this.logger.warn(`refused a recurring notification without ${read.missing.join(', ')}`);
