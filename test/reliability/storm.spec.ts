@@ -7,6 +7,7 @@ import {
   type PlacetoPayEvent,
 } from 'nestjs-placetopay';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
+import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import type { DataSourceOptions } from 'typeorm';
 import { enginesUnderTest } from '../support/databases';
@@ -21,6 +22,23 @@ import { TcpProxy } from '../support/tcp-proxy';
 // dedupe by event id), no answer may be a 5xx, and no log line may hold a secret.
 
 const postgres = enginesUnderTest().find((e) => e.name === 'postgres');
+
+/**
+ * The outage. With PLACETOPAY_TEST_POSTGRES_CLUSTER (`<version> <name>`, what CI sets, running
+ * this suite alone) the PostgreSQL server itself is stopped and started again with pg_ctlcluster.
+ * Elsewhere (a shared or remote server) the TCP proxy in front of it drops every connection and
+ * refuses new ones, which is what the app sees of a restart.
+ */
+const CLUSTER = process.env.PLACETOPAY_TEST_POSTGRES_CLUSTER?.trim().split(/\s+/);
+
+function pgCtlCluster(action: 'stop' | 'start'): Promise<void> {
+  const args = ['--skip-systemctl-redirect', CLUSTER![0], CLUSTER![1], action];
+  return new Promise((resolve, reject) =>
+    execFile('pg_ctlcluster', args, (error, _stdout, stderr) =>
+      error ? reject(new Error(`pg_ctlcluster ${action}: ${stderr || error.message}`)) : resolve(),
+    ),
+  );
+}
 
 const PAYMENTS = 2_750;
 const DUPLICATES = 1_500;
@@ -63,6 +81,10 @@ interface Post {
 (postgres ? describe : describe.skip)('a notification storm on PostgreSQL', () => {
   let simulator: PlacetoPaySimulator;
   let proxy: TcpProxy;
+  const databaseOutage = {
+    begin: async () => (CLUSTER ? pgCtlCluster('stop') : proxy.cut()),
+    end: async () => (CLUSTER ? pgCtlCluster('start') : proxy.restore()),
+  };
   let app: PaymentsApp;
   let dropDatabase: () => Promise<void>;
   const logs = captureLogs();
@@ -103,6 +125,8 @@ interface Post {
   }, 60_000);
 
   afterAll(async () => {
+    // Whatever happened, the server is left running.
+    if (CLUSTER) await pgCtlCluster('start').catch(() => undefined);
     await app?.close();
     await proxy?.stop();
     await simulator?.stop();
@@ -206,14 +230,16 @@ interface Post {
     const restoreAt = Math.floor(posts.length * 0.55);
     const inbox = app.moduleRef.get(NotificationInbox);
     let heldDuringCut = 0;
+    let outage: Promise<void> | undefined;
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
         while (next < posts.length) {
           const index = next++;
-          if (index === cutAt) proxy.cut();
+          if (index === cutAt) outage = databaseOutage.begin();
           if (index === restoreAt) {
+            await outage;
             heldDuringCut = inbox.heldCount;
-            proxy.restore();
+            await databaseOutage.end();
           }
           await send(posts[index]);
         }
