@@ -14,12 +14,57 @@ export interface NotificationPayload {
 export type PayloadCheck =
   { ok: true; payload: NotificationPayload } | { ok: false; missing: string[] };
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const text = (value: unknown, max: number): string | null =>
+export const text = (value: unknown, max: number): string | null =>
   typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+
+/** What a PlacetoPay signature covers (an id, status.status, status.date) and the status around it. */
+export interface SignedFields {
+  /** The id as received, for the signature: its decimal text. */
+  idText: string;
+  status: string;
+  date: string;
+  reason: string | null;
+  message: string | null;
+  signature: string;
+}
+
+/**
+ * Reads the signed fields of a notification without transforming them; the names of the missing
+ * ones are pushed to `missing` (null then).
+ */
+export function readSignedFields(
+  source: Record<string, unknown>,
+  idField: 'requestId' | 'internalReference',
+  missing: string[],
+): SignedFields | null {
+  const rawId = source[idField];
+  let idText: string | null = null;
+  if (typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId > 0) idText = String(rawId);
+  else if (typeof rawId === 'string' && /^[1-9]\d{0,14}$/.test(rawId)) idText = rawId;
+  if (!idText) missing.push(idField);
+  const status = isObject(source.status) ? source.status : {};
+  const statusValue = text(status.status, 32);
+  const date = text(status.date, 40);
+  if (!statusValue) missing.push('status.status');
+  if (!date) missing.push('status.date');
+  const signature = text(source.signature, 200);
+  if (!signature) missing.push('signature');
+  if (!idText || !statusValue || !date || !signature) return null;
+  const reason = status.reason;
+  return {
+    idText,
+    status: statusValue,
+    date,
+    reason:
+      typeof reason === 'string' || typeof reason === 'number' ? String(reason).slice(0, 64) : null,
+    message: typeof status.message === 'string' ? status.message.slice(0, 255) : null,
+    signature,
+  };
+}
 
 /**
  * Reads PlacetoPay's notification (API.md §7.2) without transforming what the signature covers:
@@ -29,35 +74,16 @@ const text = (value: unknown, max: number): string | null =>
 export function readNotificationPayload(body: unknown): PayloadCheck {
   const missing: string[] = [];
   const source = isObject(body) ? body : {};
-  const rawId = source.requestId;
-  let requestIdText: string | null = null;
-  if (typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId > 0)
-    requestIdText = String(rawId);
-  else if (typeof rawId === 'string' && /^[1-9]\d{0,14}$/.test(rawId)) requestIdText = rawId;
-  if (!requestIdText) missing.push('requestId');
-  const status = isObject(source.status) ? source.status : {};
-  const statusValue = text(status.status, 32);
-  const date = text(status.date, 40);
-  if (!statusValue) missing.push('status.status');
-  if (!date) missing.push('status.date');
-  const signature = text(source.signature, 200);
-  if (!signature) missing.push('signature');
-  if (missing.length) return { ok: false, missing };
-  const reason = status.reason;
+  const signed = readSignedFields(source, 'requestId', missing);
+  if (!signed) return { ok: false, missing };
+  const { idText, ...rest } = signed;
   return {
     ok: true,
     payload: {
-      requestIdText: requestIdText!,
-      requestId: Number(requestIdText),
-      status: statusValue!,
-      date: date!,
-      reason:
-        typeof reason === 'string' || typeof reason === 'number'
-          ? String(reason).slice(0, 64)
-          : null,
-      message: typeof status.message === 'string' ? status.message.slice(0, 255) : null,
+      ...rest,
+      requestIdText: idText,
+      requestId: Number(idText),
       reference: text(source.reference, 64),
-      signature: signature!,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isObject, readSignedFields, text } from './notification-payload';
 /** A recurring-charge notification whose fields have the right shape (not yet verified). */
 export interface RecurringNotificationPayload {
   /** As received, for the signature: the decimal text of the internalReference. */
@@ -19,13 +20,6 @@ export interface RecurringNotificationPayload {
 
 export type RecurringPayloadCheck =
   { ok: true; payload: RecurringNotificationPayload } | { ok: false; missing: string[] };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const text = (value: unknown, max: number): string | null =>
-  typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
 
 /** The largest value of an `int` column on every engine. */
 const MAX_INT = 2_147_483_647;
@@ -56,40 +50,27 @@ function flag(value: unknown): boolean | null {
 export function readRecurringNotificationPayload(body: unknown): RecurringPayloadCheck {
   const missing: string[] = [];
   const source = isObject(body) ? body : {};
-  const raw = source.internalReference;
-  let internalReferenceText: string | null = null;
-  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw > 0)
-    internalReferenceText = String(raw);
-  else if (typeof raw === 'string' && /^[1-9]\d{0,14}$/.test(raw)) internalReferenceText = raw;
-  if (!internalReferenceText) missing.push('internalReference');
-  const status = isObject(source.status) ? source.status : {};
-  const statusValue = text(status.status, 32);
-  const date = text(status.date, 40);
-  if (!statusValue) missing.push('status.status');
-  if (!date) missing.push('status.date');
+  const signed = readSignedFields(source, 'internalReference', missing);
   const reference = text(source.reference, 64);
   if (!reference) missing.push('reference');
-  const signature = text(source.signature, 200);
-  if (!signature) missing.push('signature');
-  if (missing.length) return { ok: false, missing };
-  const reason = status.reason;
+  if (!signed || !reference) return { ok: false, missing: ordered(missing) };
+  const { idText, ...rest } = signed;
   const recurring = isObject(source.recurring) ? source.recurring : {};
   return {
     ok: true,
     payload: {
-      internalReferenceText: internalReferenceText!,
-      internalReference: Number(internalReferenceText),
-      status: statusValue!,
-      date: date!,
-      reason:
-        typeof reason === 'string' || typeof reason === 'number'
-          ? String(reason).slice(0, 64)
-          : null,
-      message: typeof status.message === 'string' ? status.message.slice(0, 255) : null,
-      reference: reference!,
-      signature: signature!,
+      ...rest,
+      internalReferenceText: idText,
+      internalReference: Number(idText),
+      reference,
       tries: count(recurring.tries),
       enabled: flag(recurring.enabled),
     },
   };
+}
+
+/** The missing fields in the order the body lists them (reference before signature). */
+function ordered(missing: string[]): string[] {
+  const order = ['internalReference', 'status.status', 'status.date', 'reference', 'signature'];
+  return order.filter((field) => missing.includes(field));
 }

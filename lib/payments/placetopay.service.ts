@@ -128,7 +128,7 @@ export class PlacetoPayService {
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     requireObject(input, 'createSession');
     const request = this.sessionRequest(input);
-    validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
+    validateCreateSessionRequest(request, this.gatewayNow());
     this.checkMetadata(input.metadata);
     if (input.subscribe) this.vault.requireKey('payment.subscribe');
     return this.openSession(request, {
@@ -165,7 +165,7 @@ export class PlacetoPayService {
       locale: input.locale,
       cancelUrl: input.cancelUrl,
     });
-    validateCreateSessionRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
+    validateCreateSessionRequest(request, this.gatewayNow());
     this.checkMetadata(input.metadata);
     // Several methods may be saved under one customer reference: a subscription blocks nothing.
     return this.openSession(
@@ -214,7 +214,7 @@ export class PlacetoPayService {
       userAgent: input.userAgent ?? SERVER_USER_AGENT,
       locale: input.locale,
     });
-    validateCollectRequest(request, new Date(Date.now() + this.options.clockOffsetMs));
+    validateCollectRequest(request, this.gatewayNow());
     this.checkMetadata(input.metadata);
     return this.openSession(
       request,
@@ -279,6 +279,11 @@ export class PlacetoPayService {
    */
   reencryptInstruments(): Promise<number> {
     return this.vault.reencryptAll();
+  }
+
+  /** Now as PlacetoPay sees it (what expirations are checked against). */
+  private gatewayNow(): Date {
+    return new Date(Date.now() + this.options.clockOffsetMs);
   }
 
   private async openSession(
