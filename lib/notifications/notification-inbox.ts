@@ -128,7 +128,9 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       signatureAlgorithm: notification.algorithm,
       state: 'pending',
       attempts: 0,
-      nextAttemptAt: now,
+      // This process's queue settles it (yielding to the answers); the poll, the probe or another
+      // replica take it only if it is not settled within CLAIM_MS (this process stopped).
+      nextAttemptAt: new Date(now.getTime() + CLAIM_MS),
       lastError: null,
       receivedAt: now,
       settledAt: null,
