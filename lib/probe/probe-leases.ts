@@ -20,6 +20,8 @@ export const PROBED_STATUSES = [
  */
 @Injectable()
 export class ProbeLeases {
+  private rescheduleSql?: string;
+
   constructor(
     private readonly repository: PlacetoPayPaymentRepository,
     private readonly transactions: TransactionRunner,
@@ -65,20 +67,27 @@ export class ProbeLeases {
 
   /** Counts a check, sets the next one of a payment this replica still holds, and frees it. */
   async reschedule(id: string, owner: string, nextCheckAt: Date): Promise<void> {
-    await this.transactions.exclusive(() =>
-      this.repository.payments
-        .createQueryBuilder()
-        .update()
-        .set({
-          nextCheckAt,
-          leaseOwner: null,
-          leaseUntil: null,
-          checkAttempts: () => `${this.escape('checkAttempts')} + 1`,
-        })
-        .where(`${this.escape('id')} = :id`, { id })
-        .andWhere(`${this.escape('leaseOwner')} = :owner`, { owner })
-        .andWhere(`${this.escape('status')} IN (:...open)`, { open: PROBED_STATUSES })
-        .execute(),
+    // Once per checked payment: a statement built once, not by the query builder on every call.
+    const manager = this.repository.payments.manager;
+    this.rescheduleSql ??= this.buildRescheduleSql();
+    const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(
+      this.rescheduleSql,
+      { next: nextCheckAt.getTime(), id, owner },
+      {},
+    );
+    await this.transactions.exclusive(() => manager.query(sql, parameters));
+  }
+
+  private buildRescheduleSql(): string {
+    const e = (name: string) => this.escape(name);
+    const table = this.repository.payments.manager.connection.driver.escape(
+      this.repository.payments.metadata.tablePath,
+    );
+    const open = PROBED_STATUSES.map((status) => `'${status}'`).join(', ');
+    return (
+      `UPDATE ${table} SET ${e('nextCheckAt')} = :next, ${e('leaseOwner')} = NULL, ` +
+      `${e('leaseUntil')} = NULL, ${e('checkAttempts')} = ${e('checkAttempts')} + 1 ` +
+      `WHERE ${e('id')} = :id AND ${e('leaseOwner')} = :owner AND ${e('status')} IN (${open})`
     );
   }
 
