@@ -1,6 +1,7 @@
 // One probe pass in its own process, so its memory is measured alone. Input: JSON on argv[2]
-// ({ databaseUrl, simulatorUrl, concurrency, batchSize }). Prints JSON: the pass's summary, its
-// wall time, the RSS before it and the process's peak RSS (MB).
+// ({ databaseUrl, simulatorUrl, login, secretKey, concurrency, batchSize }). Prints JSON: the
+// pass's summary, its wall time, how busy its event loop was, the RSS before it, the process's
+// peak RSS and the heap before and after it (after a full collection), in MB.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -43,9 +44,12 @@ async function main(): Promise<void> {
   global.gc?.();
   const rssBeforeMb = process.memoryUsage().rss / MB;
   const heapBefore = process.memoryUsage().heapUsed;
+  const loopBefore = performance.eventLoopUtilization();
   const started = performance.now();
   const summary = await app.get(PlacetoPayService).runProbe();
   const wallMs = performance.now() - started;
+  // The share of the pass this process's event loop was busy (near 1: CPU-bound here).
+  const loopBusy = performance.eventLoopUtilization(loopBefore).utilization;
   // maxRSS is in kilobytes: the peak over the process's life, the pass included.
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   // What the pass left behind: the heap after a full collection.
@@ -54,7 +58,15 @@ async function main(): Promise<void> {
   const heapBeforeMb = heapBefore / MB;
   await app.close();
   process.stdout.write(
-    JSON.stringify({ summary, wallMs, rssBeforeMb, peakRssMb, heapBeforeMb, heapAfterMb }),
+    JSON.stringify({
+      summary,
+      wallMs,
+      loopBusy,
+      rssBeforeMb,
+      peakRssMb,
+      heapBeforeMb,
+      heapAfterMb,
+    }),
   );
 }
 

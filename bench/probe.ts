@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
 import { reportResult } from './bench-result';
-import { runTs, startSimulatorProcess } from './simulator-process';
+import { runScript, startSimulatorProcess } from './processes';
 
 const TIMED = Number(process.env.BENCH_PROBE_PAYMENTS ?? 10_000);
 const LATENCY_MS = 50;
@@ -36,6 +36,7 @@ const OLD_SPACE_CAP_MB = 96;
 interface PassResult {
   summary: { claimed: number; checked: number; errors: number };
   wallMs: number;
+  loopBusy: number;
   rssBeforeMb: number;
   peakRssMb: number;
   heapBeforeMb: number;
@@ -137,19 +138,20 @@ async function main(): Promise<void> {
     );
   }
   async function pass(v8Flags: string[] = [], concurrency = CONCURRENCY): Promise<PassResult> {
-    const child = runTs([
-      '--expose-gc',
-      ...v8Flags,
-      'bench/probe-pass.ts',
-      JSON.stringify({
-        databaseUrl,
-        simulatorUrl,
-        login: LOGIN,
-        secretKey: SECRET,
-        concurrency,
-        batchSize: 50,
-      }),
-    ]);
+    const child = runScript(
+      'probe-pass',
+      [
+        JSON.stringify({
+          databaseUrl,
+          simulatorUrl,
+          login: LOGIN,
+          secretKey: SECRET,
+          concurrency,
+          batchSize: 50,
+        }),
+      ],
+      ['--expose-gc', ...v8Flags],
+    );
     let out = '';
     for await (const chunk of child.stdout!) out += chunk;
     return JSON.parse(out) as PassResult;
@@ -198,6 +200,7 @@ async function main(): Promise<void> {
     ['  ideal ms (n x latency / concurrency)', ideal.toFixed(0)],
     ['  ratio wall / ideal', `${ratio.toFixed(3)} (target <= 1.15)`],
     ['  checked / errors', `${timed.summary.checked} / ${timed.summary.errors}`],
+    ['  pass event loop busy', `${(timed.loopBusy * 100).toFixed(0)}%`],
     ...memoryRows(`memory: pass over ${SMALL} due`, small),
     ...memoryRows(`memory: pass over ${LARGE} due`, large),
     ['growth MB, default heap policy', `${growth.toFixed(1)} (target <= 64)`],

@@ -29,7 +29,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
 import { reportResult } from './bench-result';
-import { runTs, startSimulatorProcess } from './simulator-process';
+import { runScript, startSimulatorProcess } from './processes';
 
 const CONNECTIONS = 50;
 const SATURATED = Number(process.env.BENCH_REQUESTS ?? 5000);
@@ -148,8 +148,7 @@ async function main(): Promise<void> {
     path: string,
     load: { amount: number; from?: number; overallRate?: number; warmFrom?: number },
   ): Promise<LoadResult> => {
-    const worker = runTs([
-      'bench/load-worker.ts',
+    const worker = runScript('load-worker', [
       JSON.stringify({
         url: `${base}${path}`,
         connections: CONNECTIONS,
