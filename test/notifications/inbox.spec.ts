@@ -90,5 +90,37 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       const rows = await app.dataSource.getRepository(PlacetoPayNotification).findBy({ requestId });
       expect(rows.map((r) => r.status).sort()).toEqual(['APPROVED', 'REJECTED']);
     });
+
+    // Two apps on one database need a server engine: SQLite here is in memory, one app's own.
+    if (engine.name !== 'sqlite') {
+      it('leaves a fresh row to the process that received it for a minute, then to any replica', async () => {
+        const options = { baseUrl: simulator.url, eventPollMs: 0 };
+        const shared = { clock, database: app.database };
+        const receiver = await startPaymentsApp(engine, options, logs, shared);
+        const replica = await startPaymentsApp(engine, options, logs, shared);
+        try {
+          // The receiving process is stopping: it records the notification, never settles it.
+          const receiving = receiver.moduleRef.get(NotificationInbox);
+          await receiving.onApplicationShutdown();
+          clock.set(Date.parse('2026-11-27T16:00:00Z'));
+          const requestId = 5_150_001;
+          await receiving.receive(verified(requestId));
+          const row = () =>
+            app.dataSource.getRepository(PlacetoPayNotification).findOneByOrFail({ requestId });
+          // Another replica's poll (or probe pass) does not jump ahead of the receiver...
+          const others = replica.moduleRef.get(NotificationInbox);
+          clock.advance(59_999);
+          expect(await others.retryDue()).toBe(0);
+          expect(await row()).toMatchObject({ state: 'pending', attempts: 0 });
+          // ...but once the minute is up, it settles what the receiver left.
+          clock.advance(1);
+          expect(await others.retryDue()).toBe(1);
+          expect(await row()).toMatchObject({ state: 'unknown_payment', attempts: 1 });
+        } finally {
+          await receiver.close();
+          await replica.close();
+        }
+      });
+    }
   },
 );
