@@ -16,7 +16,12 @@ import { enginesUnderTest } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
 import { startPaymentsApp, type PaymentsApp } from '../support/payments-app';
-import { startWebhookApp, type AdapterName, type WebhookApp } from '../support/webhook-app';
+import {
+  postBody,
+  startWebhookApp,
+  type AdapterName,
+  type WebhookApp,
+} from '../support/webhook-app';
 
 const PATH = 'placetopay/recurring-notification';
 const DATE = '2026-12-27T10:00:00-05:00';
@@ -77,21 +82,8 @@ function recurringNotification(
   };
 }
 
-async function post(base: string, body: unknown, contentType = 'application/json', path = PATH) {
-  const response = await fetch(`${base}/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': contentType },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = { text };
-  }
-  return { status: response.status, json };
-}
+const post = (base: string, body: unknown, contentType?: string, path = PATH) =>
+  postBody(`${base}/${path}`, body, contentType);
 
 /** Creates a recurring payment, has the buyer pay it at the simulator and settles it. */
 async function approvedRecurringPayment(

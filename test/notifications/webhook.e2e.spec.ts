@@ -7,7 +7,12 @@ import {
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
-import { startWebhookApp, type AdapterName, type WebhookApp } from '../support/webhook-app';
+import {
+  postBody,
+  startWebhookApp,
+  type AdapterName,
+  type WebhookApp,
+} from '../support/webhook-app';
 
 class TestClock implements PlacetoPayClock {
   time = Date.now();
@@ -78,21 +83,8 @@ describe.each(['express', 'fastify'] as AdapterName[])(
       expect(logs.text()).not.toContain(SECRET_KEY);
     });
 
-    async function post(body: unknown, contentType = 'application/json') {
-      const response = await fetch(`${web.url}/placetopay/notification`, {
-        method: 'POST',
-        headers: { 'Content-Type': contentType },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = { text };
-      }
-      return { status: response.status, json };
-    }
+    const post = (body: unknown, contentType?: string) =>
+      postBody(`${web.url}/placetopay/notification`, body, contentType);
 
     async function pendingPayment(): Promise<number> {
       const { requestId } = await web.service.createPayment(order(`WH-${adapter}-${++counter}`));

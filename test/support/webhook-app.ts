@@ -83,3 +83,22 @@ export async function startWebhookApp(
     close: () => app.close(),
   };
 }
+
+/** POSTs a body (a string as is, anything else as JSON); the status and the parsed answer. */
+export async function postBody(
+  url: string,
+  body: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, json: JSON.parse(text) };
+  } catch {
+    return { status: response.status, json: { text } };
+  }
+}
