@@ -30,6 +30,11 @@ export type SignatureCheck =
   | { valid: true; algorithm: PlacetoPayHashAlgorithm }
   | { valid: false; reason: 'missing' | 'malformed' | 'sha1_not_allowed' | 'mismatch' };
 
+/** The algorithm a received signature names: its `sha256:` prefix, none meaning legacy SHA-1. */
+export function signatureAlgorithm(signature: string): PlacetoPayHashAlgorithm {
+  return signature.startsWith('sha256:') ? 'sha256' : 'sha1';
+}
+
 /**
  * Verifies a received signature: the algorithm comes from its prefix (none means SHA-1), the
  * digest must be lowercase hex of the right length, and the comparison is constant-time.
@@ -42,7 +47,7 @@ export function checkNotificationSignature(
   if (typeof signature !== 'string' || signature.length === 0) {
     return { valid: false, reason: 'missing' };
   }
-  const algorithm: PlacetoPayHashAlgorithm = signature.startsWith('sha256:') ? 'sha256' : 'sha1';
+  const algorithm = signatureAlgorithm(signature);
   const received = algorithm === 'sha256' ? signature.slice('sha256:'.length) : signature;
   if (received.length !== HEX_LENGTH[algorithm] || !/^[0-9a-f]+$/.test(received)) {
     return { valid: false, reason: 'malformed' };

@@ -42,10 +42,6 @@ export class InstrumentVault implements OnApplicationBootstrap {
     }
   }
 
-  get enabled(): boolean {
-    return this.cipher !== undefined;
-  }
-
   /** Throws when stored payment methods cannot be used (no key): what they are for says so. */
   requireKey(what: string): TokenCipher {
     if (!this.cipher) {

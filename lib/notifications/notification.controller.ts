@@ -27,18 +27,19 @@ export function createNotificationController(
       return this.inbox.receive(request[VERIFIED_NOTIFICATION]);
     }
   }
-  const descriptor = Object.getOwnPropertyDescriptor(
-    PlacetoPayNotificationController.prototype,
-    'receive',
-  )!;
-  const decorated = Reflect.decorate(
-    decorators,
-    PlacetoPayNotificationController.prototype,
-    'receive',
-    descriptor,
-  );
-  // Decorators that wrap the method (not only set metadata) return a new descriptor.
-  if (decorated)
-    Object.defineProperty(PlacetoPayNotificationController.prototype, 'receive', decorated);
+  decorateRoute(PlacetoPayNotificationController, 'receive', decorators);
   return PlacetoPayNotificationController;
+}
+
+/** Applies the host's decorators to a webhook controller's route handler. */
+export function decorateRoute(
+  controller: Type<unknown>,
+  method: string,
+  decorators: MethodDecorator[],
+): void {
+  const { prototype } = controller;
+  const descriptor = Object.getOwnPropertyDescriptor(prototype, method)!;
+  // Decorators that wrap the method (not only set metadata) return a new descriptor.
+  const decorated = Reflect.decorate(decorators, prototype, method, descriptor);
+  if (decorated) Object.defineProperty(prototype, method, decorated);
 }

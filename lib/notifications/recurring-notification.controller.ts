@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import type { ReceiveResult } from './notification-inbox';
+import { decorateRoute } from './notification.controller';
 import { RecurringNotificationInbox } from './recurring-notification-inbox';
 import {
   CHECKED_RECURRING_NOTIFICATION,
@@ -29,10 +30,6 @@ export function createRecurringNotificationController(
       return this.inbox.receive(request[CHECKED_RECURRING_NOTIFICATION]);
     }
   }
-  const { prototype } = PlacetoPayRecurringNotificationController;
-  const descriptor = Object.getOwnPropertyDescriptor(prototype, 'receive')!;
-  // Decorators that wrap the method (not only set metadata) return a new descriptor.
-  const decorated = Reflect.decorate(decorators, prototype, 'receive', descriptor);
-  if (decorated) Object.defineProperty(prototype, 'receive', decorated);
+  decorateRoute(PlacetoPayRecurringNotificationController, 'receive', decorators);
   return PlacetoPayRecurringNotificationController;
 }

@@ -12,6 +12,7 @@ import type {
 } from '../config/placetopay-options.interface';
 import {
   checkRecurringNotificationSignature,
+  signatureAlgorithm,
   type SignatureCheck,
 } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
@@ -70,11 +71,7 @@ export class RecurringNotificationGuard implements CanActivate {
     );
     const checked: CheckedRecurringNotification = {
       ...payload,
-      algorithm: check.valid
-        ? check.algorithm
-        : payload.signature.startsWith('sha256:')
-          ? 'sha256'
-          : 'sha1',
+      algorithm: check.valid ? check.algorithm : signatureAlgorithm(payload.signature),
       verified: check.valid,
       signatureProblem: check.valid ? null : check.reason,
     };

@@ -167,21 +167,15 @@ export class PlacetoPayService {
     });
     validateCreateSessionRequest(request, this.gatewayNow());
     this.checkMetadata(input.metadata);
-    // Several methods may be saved under one customer reference: a subscription blocks nothing.
-    return this.openSession(
-      request,
-      {
-        kind: 'subscription',
-        reference: input.reference,
-        description: input.description,
-        currency: NO_CURRENCY,
-        amountMinor: 0,
-        buyerEmail: storedEmail(input.buyer?.email),
-        metadata: input.metadata ?? null,
-      },
-      'session',
-      false,
-    );
+    return this.openSession(request, {
+      kind: 'subscription',
+      reference: input.reference,
+      description: input.description,
+      currency: NO_CURRENCY,
+      amountMinor: 0,
+      buyerEmail: storedEmail(input.buyer?.email),
+      metadata: input.metadata ?? null,
+    });
   }
 
   /**
@@ -216,19 +210,15 @@ export class PlacetoPayService {
     });
     validateCollectRequest(request, this.gatewayNow());
     this.checkMetadata(input.metadata);
-    return this.openSession(
-      request,
-      {
-        kind: 'collect',
-        reference: input.reference,
-        description: input.description,
-        currency: input.amount.currency,
-        amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
-        buyerEmail: storedEmail(request.payer?.email),
-        metadata: input.metadata ?? null,
-      },
-      'collect',
-    );
+    return this.openSession(request, {
+      kind: 'collect',
+      reference: input.reference,
+      description: input.description,
+      currency: input.amount.currency,
+      amountMinor: toMinorUnits(input.amount.total, input.amount.currency),
+      buyerEmail: storedEmail(request.payer?.email),
+      metadata: input.metadata ?? null,
+    });
   }
 
   /**
@@ -289,13 +279,12 @@ export class PlacetoPayService {
   private async openSession(
     request: CreateSessionRequest | CollectRequest,
     draft: NewPayment,
-    via: 'session' | 'collect' = 'session',
-    blocksReference = true,
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     const { reference } = draft;
-    const collect = via === 'collect';
+    const collect = draft.kind === 'collect';
     const expiresIn = (request as CreateSessionRequest).expiration;
-    const blocks = blocksReference && !this.options.allowDuplicateReferences;
+    // Several methods may be saved under one customer reference: a subscription blocks nothing.
+    const blocks = draft.kind !== 'subscription' && !this.options.allowDuplicateReferences;
     const duplicate = async (): Promise<PlacetoPayDuplicatePaymentError | null> => {
       const existing = blocks ? await this.repository.findBlocking(reference) : null;
       return existing
