@@ -20,7 +20,13 @@ export function toMinorUnits(total: number, currency: string): number {
   if (!Number.isFinite(total) || decimalPlaces(total) > digits) {
     throw new RangeError(`${total} has more decimals than ${currency} allows (${digits})`);
   }
-  const minor = Math.round(total * 10 ** digits);
+  // From the digits the total is written with, not `total * 10 ** digits`: near 2^53 that
+  // product rounds (80384497184648.9 COP would be 8038449718464891 cents).
+  const written = String(total);
+  const [whole, fraction = ''] = written.split('.');
+  const minor = /e/i.test(written)
+    ? Math.round(total * 10 ** digits)
+    : Number(BigInt(whole + fraction.padEnd(digits, '0')));
   if (!Number.isSafeInteger(minor)) throw new RangeError(`${total} ${currency} is too large`);
   return minor;
 }

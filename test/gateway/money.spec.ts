@@ -20,6 +20,12 @@ describe('money (ISO 4217 minor units)', () => {
     expect(fromMinorUnits(15000, 'CLP')).toBe(15000);
   });
 
+  it('converts the total as written, also where multiplying it would round (found by fuzzing)', () => {
+    expect(toMinorUnits(80384497184648.9, 'COP')).toBe(8038449718464890);
+    expect(toMinorUnits(-12.5, 'COP')).toBe(-1250);
+    expect(toMinorUnits(0.05, 'USD')).toBe(5);
+  });
+
   it('refuses totals with more decimals than the currency has', () => {
     expect(() => toMinorUnits(10.5, 'CLP')).toThrow(RangeError);
     expect(() => toMinorUnits(0.1 + 0.2, 'USD')).toThrow(RangeError);
