@@ -7,7 +7,8 @@
 // - throughput: both routes as fast as they answer; the ratio webhook / baseline (target >= 0.6);
 // - latency: both routes paced at half the baseline's measured capacity, still over 50
 //   connections; the webhook's p99 there (target < 50 ms), with the baseline's beside it.
-// Also prints the p99s at saturation and how many notifications per second end settled.
+// Also prints the p99s at saturation, how many notifications per second end settled, and the app's
+// garbage-collection pauses during each paced run (the slowest paced requests coincide with them).
 import 'reflect-metadata';
 import { Controller, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -25,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
 import { reportResult } from './bench-result';
@@ -38,6 +39,34 @@ const SATURATED = Number(process.env.BENCH_REQUESTS ?? 5000);
 const PACED = Number(process.env.BENCH_PACED ?? 15000);
 const REQUESTS = SATURATED + PACED;
 const LOGIN = 'bench-login';
+
+/** The app's garbage-collection pauses while a run lasts (the app runs in this process). */
+class GcPauses {
+  count = 0;
+  totalMs = 0;
+  maxMs = 0;
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      this.count += 1;
+      this.totalMs += entry.duration;
+      this.maxMs = Math.max(this.maxMs, entry.duration);
+    }
+  });
+
+  static async during<T>(work: () => Promise<T>): Promise<[T, GcPauses]> {
+    const pauses = new GcPauses();
+    pauses.observer.observe({ entryTypes: ['gc'] });
+    try {
+      return [await work(), pauses];
+    } finally {
+      pauses.observer.disconnect();
+    }
+  }
+
+  toString(): string {
+    return `${this.count} pauses, ${this.totalMs.toFixed(0)} ms in all, longest ${this.maxMs.toFixed(0)} ms`;
+  }
+}
 
 interface LoadResult {
   total: number;
@@ -171,17 +200,21 @@ async function main(): Promise<void> {
   // Throughput over the whole run (total / duration), steadier than autocannon's per-second average.
   const throughput = (r: LoadResult) => r.total / r.durationS;
   const overallRate = Math.max(1, Math.round(throughput(baseline) / 2));
-  const pacedBaseline = await run('/baseline', { amount: PACED, overallRate, warmFrom: 0 });
+  const [pacedBaseline, baselineGc] = await GcPauses.during(() =>
+    run('/baseline', { amount: PACED, overallRate, warmFrom: 0 }),
+  );
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const started = performance.now();
-  const pacedWebhook = await run('/placetopay/notification', {
-    amount: PACED,
-    from: WARM_UP,
-    overallRate,
-    // Warm-up notifications again: duplicates, answered 200 without touching a payment.
-    warmFrom: 0,
-  });
+  const [pacedWebhook, webhookGc] = await GcPauses.during(() =>
+    run('/placetopay/notification', {
+      amount: PACED,
+      from: WARM_UP,
+      overallRate,
+      // Warm-up notifications again: duplicates, answered 200 without touching a payment.
+      warmFrom: 0,
+    }),
+  );
   loopDelay.disable();
   await app.get(NotificationInbox).idle();
   const webhook = await run('/placetopay/notification', {
@@ -207,6 +240,8 @@ async function main(): Promise<void> {
     [`paced at ${overallRate}/s: baseline p99 ms`, String(pacedBaseline.p99)],
     [`paced at ${overallRate}/s: webhook p99 ms`, `${pacedWebhook.p99} (target < 50)`],
     ['paced webhook: app event loop max delay ms', (loopDelay.max / 1e6).toFixed(0)],
+    ['paced baseline: app GC', String(baselineGc)],
+    ['paced webhook: app GC', String(webhookGc)],
     ['webhook non-2xx answers', String(webhook.non2xx + pacedWebhook.non2xx)],
     ['webhook socket errors (no answer)', String(webhook.errors + pacedWebhook.errors)],
     ['inbox rows by state', byState.map((r) => `${r.state} ${r.count}`).join(', ')],
