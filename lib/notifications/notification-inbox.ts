@@ -43,6 +43,12 @@ const SETTLE_CONCURRENCY = 2;
  */
 const QUIET_MS = 20;
 const MAX_DEFER_MS = 10_000;
+/**
+ * Recorded notifications waiting in memory to be settled, at most. Past it, a row waits in the inbox
+ * only, and the queue refills from there once it drains: a stream faster than settling costs rows,
+ * not memory.
+ */
+const QUEUE_LIMIT = 1_000;
 /** Notifications held in memory while the database is unreachable, at most. */
 const HELD_LIMIT = 10_000;
 const HELD_RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
@@ -67,6 +73,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private readonly queue: Array<{ row: PlacetoPayNotification; at: number }> = [];
   private pumping?: Promise<void>;
   private lastReceiveAt = 0;
+  /** Rows recorded while the queue was full, waiting in the inbox only. */
+  private spilled = false;
   private retrying?: Promise<number>;
   private stopped = false;
   private readonly held = new Map<string, PlacetoPayNotification>();
@@ -147,9 +155,19 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       this.hold(row, error);
       return { received: true, duplicate: false };
     }
-    this.queue.push({ row, at: performance.now() });
-    this.startPump();
+    this.enqueue(row);
     return { received: true, duplicate: false };
+  }
+
+  private enqueue(row: PlacetoPayNotification): void {
+    if (this.queue.length < QUEUE_LIMIT) this.queue.push({ row, at: performance.now() });
+    else this.spilled = true;
+    this.startPump();
+  }
+
+  /** Recorded notifications waiting in this process's memory to be settled. */
+  get queuedCount(): number {
+    return this.queue.length;
   }
 
   /** Notifications verified but not yet written (the database was unreachable). */
@@ -203,8 +221,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       this.held.delete(key);
-      this.queue.push({ row, at: performance.now() });
-      this.startPump();
+      this.enqueue(row);
     }
     this.heldAttempts = 0;
     this.logger.log('held notifications written to the database');
@@ -243,7 +260,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async pump(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) {
+    while (!this.stopped) {
+      if (this.queue.length === 0 && !(this.spilled && (await this.refill()))) return;
       const now = performance.now();
       const quietFor = now - this.lastReceiveAt;
       if (quietFor < QUIET_MS && now - this.queue[0].at < MAX_DEFER_MS) {
@@ -262,6 +280,36 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         ),
       );
     }
+  }
+
+  /**
+   * Takes back into the queue, oldest first, rows recorded while it was full: pending and never
+   * claimed (a replica settling one has claimed it). False when there was nothing to take.
+   */
+  private async refill(): Promise<boolean> {
+    this.spilled = false;
+    let rows: PlacetoPayNotification[];
+    try {
+      rows = await this.transactions.exclusive(() =>
+        this.notifications.find({
+          where: { state: 'pending', attempts: 0 },
+          order: { receivedAt: 'ASC' },
+          take: QUEUE_LIMIT,
+        }),
+      );
+    } catch (error) {
+      // Left pending in the inbox: the poll, the probe or the next refill take them.
+      this.spilled = true;
+      this.logger.warn(`could not read back queued notifications: ${reason(error)}`);
+      return false;
+    }
+    if (rows.length === QUEUE_LIMIT) this.spilled = true;
+    const now = performance.now();
+    const clockNow = this.clock.now().getTime();
+    for (const row of rows) {
+      this.queue.push({ row, at: now - Math.max(0, clockNow - row.receivedAt.getTime()) });
+    }
+    return rows.length > 0;
   }
 
   async idle(): Promise<void> {

@@ -1,4 +1,5 @@
 import { NotificationInbox, PlacetoPayNotification } from 'nestjs-placetopay';
+import { Between } from 'typeorm';
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import type { VerifiedNotification } from '../../lib/notifications/notification-signature.guard';
 import { enginesUnderTest, type Engine } from '../support/databases';
@@ -122,5 +123,25 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         }
       });
     }
+
+    it('keeps at most 1,000 notifications in memory under a stream faster than settling, and settles every one', async () => {
+      const first = 6_100_000;
+      const count = 1_200;
+      let most = 0;
+      // Back to back: settling waits for a pause in them, so the queue only grows meanwhile.
+      for (let i = 0; i < count; i++) {
+        await inbox.receive(verified(first + i));
+        most = Math.max(most, inbox.queuedCount);
+      }
+      expect(most).toBe(1_000);
+      // The rest waited in the inbox only; the queue takes them back once it drains.
+      await inbox.idle();
+      expect(inbox.queuedCount).toBe(0);
+      const rows = await app.dataSource
+        .getRepository(PlacetoPayNotification)
+        .findBy({ requestId: Between(first, first + count - 1) });
+      expect(rows).toHaveLength(count);
+      expect(rows.filter((r) => r.state !== 'unknown_payment' || r.attempts !== 1)).toEqual([]);
+    }, 120_000);
   },
 );
