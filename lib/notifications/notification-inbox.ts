@@ -38,15 +38,15 @@ const FINAL_GATEWAY_STATUSES = new Set(['APPROVED', 'REJECTED', 'PARTIAL_EXPIRED
 const SETTLE_CONCURRENCY = 2;
 /**
  * Settling yields to incoming notifications: it waits for a pause of QUIET_MS in them, but never
- * holds a notification back longer than MAX_DEFER_MS. The row is in the inbox already, so nothing
- * waits on this but the payment's status.
+ * holds a queued notification back longer than MAX_DEFER_MS. The row is in the inbox already, so
+ * nothing waits on this but the payment's status.
  */
 const QUIET_MS = 20;
 const MAX_DEFER_MS = 10_000;
 /**
- * Recorded notifications waiting in memory to be settled, at most. Past it, a row waits in the inbox
- * only, and the queue refills from there once it drains: a stream faster than settling costs rows,
- * not memory.
+ * Recorded notifications waiting in memory to be settled, at most. Past it, new rows wait in the
+ * inbox only (and later ones join them there, to keep the order), and the queue refills from the
+ * inbox once it drains: a stream faster than settling costs rows, not memory.
  */
 const QUEUE_LIMIT = 1_000;
 /** Notifications held in memory while the database is unreachable, at most. */
@@ -73,8 +73,12 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private readonly queue: Array<{ row: PlacetoPayNotification; at: number }> = [];
   private pumping?: Promise<void>;
   private lastReceiveAt = 0;
-  /** Rows recorded while the queue was full, waiting in the inbox only. */
+  /** Set when a row was recorded without joining the queue: it waits in the inbox only. */
   private spilled = false;
+  private refilling = false;
+  private refillLater?: NodeJS.Timeout;
+  /** Settlements that threw (a write the database refused) since the last refill. */
+  private settleFailures = 0;
   private retrying?: Promise<number>;
   private stopped = false;
   private readonly held = new Map<string, PlacetoPayNotification>();
@@ -106,6 +110,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.holding) clearTimeout(this.holding);
+    if (this.refillLater) clearTimeout(this.refillLater);
     if (this.held.size > 0) await this.writeHeld();
     if (this.held.size > 0) {
       const ids = [...this.held.values()].map((row) => `${row.requestId} (${row.status})`);
@@ -160,8 +165,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   }
 
   private enqueue(row: PlacetoPayNotification): void {
-    if (this.queue.length < QUEUE_LIMIT) this.queue.push({ row, at: performance.now() });
-    else this.spilled = true;
+    if (this.spilled || this.refilling || this.queue.length >= QUEUE_LIMIT) this.spilled = true;
+    else this.queue.push({ row, at: performance.now() });
     this.startPump();
   }
 
@@ -250,7 +255,6 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     return results.filter(Boolean).length;
   }
 
-  /** Resolves when no settlement started by this process is running. */
   private startPump(): void {
     this.pumping ??= this.pump().finally(() => {
       this.pumping = undefined;
@@ -274,34 +278,46 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         batch.map(({ row }) =>
           this.settling
             .runExclusive(() => this.settle(row))
-            .catch((error: unknown) =>
-              this.logger.error(`notification settlement failed: ${reason(error)}`),
-            ),
+            .catch((error: unknown) => {
+              this.settleFailures += 1;
+              this.logger.error(`notification settlement failed: ${reason(error)}`);
+            }),
         ),
       );
     }
   }
 
   /**
-   * Takes back into the queue, oldest first, rows recorded while it was full: pending and never
-   * claimed (a replica settling one has claimed it). False when there was nothing to take.
+   * Takes back into the queue, oldest first, the inbox's rows that no process has claimed yet:
+   * those recorded here while the queue was full, and any other replica's not yet settled (the
+   * claim keeps each to one process). False when there was nothing to take, or not now.
    */
   private async refill(): Promise<boolean> {
+    if (this.settleFailures > 0) {
+      // The database refused the last claims: taking the same rows back at once would spin.
+      this.settleFailures = 0;
+      this.refillAfterPause();
+      return false;
+    }
     this.spilled = false;
+    this.refilling = true;
     let rows: PlacetoPayNotification[];
     try {
       rows = await this.transactions.exclusive(() =>
         this.notifications.find({
           where: { state: 'pending', attempts: 0 },
-          order: { receivedAt: 'ASC' },
+          // Fresh rows' nextAttemptAt is receivedAt + CLAIM_MS: the same order, on an index.
+          order: { nextAttemptAt: 'ASC' },
           take: QUEUE_LIMIT,
         }),
       );
     } catch (error) {
-      // Left pending in the inbox: the poll, the probe or the next refill take them.
       this.spilled = true;
       this.logger.warn(`could not read back queued notifications: ${reason(error)}`);
+      this.refillAfterPause();
       return false;
+    } finally {
+      this.refilling = false;
     }
     if (rows.length === QUEUE_LIMIT) this.spilled = true;
     const now = performance.now();
@@ -312,6 +328,16 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     return rows.length > 0;
   }
 
+  private refillAfterPause(): void {
+    this.spilled = true;
+    this.refillLater ??= setTimeout(() => {
+      this.refillLater = undefined;
+      if (!this.stopped) this.startPump();
+    }, RETRY.baseDelayMs);
+    this.refillLater.unref();
+  }
+
+  /** Resolves when no settlement started by this process is running. */
   async idle(): Promise<void> {
     while (this.pumping) await this.pumping;
     while (this.running.size) await Promise.allSettled([...this.running]);
