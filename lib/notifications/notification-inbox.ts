@@ -312,7 +312,6 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
         }),
       );
     } catch (error) {
-      this.spilled = true;
       this.logger.warn(`could not read back queued notifications: ${reason(error)}`);
       this.refillAfterPause();
       return false;
