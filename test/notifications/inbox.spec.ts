@@ -45,6 +45,10 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     afterAll(async () => {
       await app.close();
       await simulator.stop();
+      // Receiving, settling and reading back notifications log nothing secret.
+      const text = logs.text();
+      expect(text).not.toContain(SECRET_KEY);
+      expect(text).not.toMatch(/tranKey|nonce/i);
     });
 
     it('stores every column of a notification as received', async () => {
