@@ -127,7 +127,10 @@ export {
   computeRecurringNotificationSignature,
   type RecurringNotificationSignatureInput,
 } from './gateway/notification-signature';
-export { PlacetoPayRecurringNotification } from './notifications/placetopay-recurring-notification.entity';
+export {
+  PlacetoPayRecurringNotification,
+  type RecurringChargeEventState,
+} from './notifications/placetopay-recurring-notification.entity';
 export { RecurringNotificationInbox } from './notifications/recurring-notification-inbox';
 export {
   RecurringNotificationGuard,

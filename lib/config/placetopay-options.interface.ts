@@ -46,7 +46,10 @@ export interface PlacetoPayModuleOptions {
   eventRetryMaxDelayMs?: number;
   /** How long a replica owns a delivery it runs. `PLACETOPAY_EVENT_LEASE_MS`, default 60000. */
   eventLeaseMs?: number;
-  /** How often each replica looks for due deliveries; 0 turns polling off. `PLACETOPAY_EVENT_POLL_MS`, default 2000. */
+  /**
+   * How often each replica looks for due deliveries, notifications to settle and recurring-charge
+   * events to write; 0 turns polling off. `PLACETOPAY_EVENT_POLL_MS`, default 2000.
+   */
   eventPollMs?: number;
   /** Accept notifications signed with legacy SHA-1. `PLACETOPAY_ALLOW_LEGACY_SHA1`, default true. */
   allowLegacySha1?: boolean;

@@ -1,6 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber, epochMillis } from '../payments/column-transformers';
 
+export type RecurringChargeEventState = 'pending' | 'written' | 'none';
+
 /**
  * Every recurring-charge notification received, verified or not. Its signature formula is not
  * documented: `verified` says whether the analogue formula matched. Nothing here ever changes a
@@ -11,6 +13,7 @@ import { bigintNumber, epochMillis } from '../payments/column-transformers';
   unique: true,
 })
 @Index('IDX_placetopay_recurring_notifications_payment', ['paymentId'])
+@Index('IDX_placetopay_recurring_notifications_next_event', ['nextEventAt'])
 export class PlacetoPayRecurringNotification {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
@@ -58,4 +61,16 @@ export class PlacetoPayRecurringNotification {
 
   @Column({ name: 'receivedAt', type: 'bigint', transformer: epochMillis })
   receivedAt!: Date;
+
+  /**
+   * Its `payment.recurring_charge` event: `pending` until written (a failed write is tried again),
+   * `written` (in the same transaction as the event), or `none` when there is none to write
+   * (unverified, unknown reference, or the payment no longer approved).
+   */
+  @Column({ name: 'eventState', type: 'varchar', length: 16, default: 'none' })
+  eventState!: RecurringChargeEventState;
+
+  /** When a pending event is next tried; null once it is written or there is none. */
+  @Column({ name: 'nextEventAt', type: 'bigint', nullable: true, transformer: epochMillis })
+  nextEventAt!: Date | null;
 }

@@ -1,28 +1,50 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import { IsNull, LessThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
 import { TransactionRunner } from '../payments/transaction-runner';
-import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../placetopay.constants';
+import {
+  PLACETOPAY_CLOCK,
+  PLACETOPAY_OPTIONS,
+  type PlacetoPayClock,
+} from '../placetopay.constants';
 import type { ReceiveResult } from './notification-inbox';
 import { PlacetoPayRecurringNotification } from './placetopay-recurring-notification.entity';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 import { prepareRowInsert } from './row-insert';
 
+/** How long the receiving process has to write a charge's event before any replica's poll may. */
+const FIRST_TRY_MS = 60_000;
+/** A failed event write is tried again after the notification's age, within these bounds. */
+const RETRY_MIN_MS = 5_000;
+const RETRY_MAX_MS = 10 * 60_000;
+const BATCH = 50;
+
 /**
  * Records recurring-charge notifications (deduplicated on internalReference + status + date) and,
  * for a verified one whose original payment is known, fires `payment.recurring_charge` through
  * the lifecycle. No payment is ever changed by one: the signature formula is a guess and covers
- * no amount. An unverified one is recorded with a warning and fires nothing.
+ * no amount. An unverified one is recorded with a warning and fires nothing. An event whose write
+ * failed stays `pending` on its row and is written by a later poll, once.
  */
 @Injectable()
-export class RecurringNotificationInbox {
+export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PlacetoPayWebhook');
   private readonly insert: (row: PlacetoPayRecurringNotification) => Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private retrying?: Promise<number>;
+  private stopped = false;
 
   constructor(
     @InjectRepository(PlacetoPayRecurringNotification)
@@ -31,8 +53,28 @@ export class RecurringNotificationInbox {
     private readonly lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {
     this.insert = prepareRowInsert(notifications);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.eventPollMs > 0) {
+      this.timer = setInterval(() => {
+        this.retryDue().catch((error: unknown) =>
+          this.logger.error(
+            `could not look for unwritten recurring charge events: ${reason(error)}`,
+          ),
+        );
+      }, this.options.eventPollMs);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.retrying?.catch(() => undefined);
   }
 
   async receive(notification: CheckedRecurringNotification): Promise<ReceiveResult> {
@@ -56,6 +98,8 @@ export class RecurringNotificationInbox {
       );
       return { received: true, duplicate: false };
     }
+    const receivedAt = this.clock.now();
+    const pending = verified && origin !== null;
     const row = this.notifications.create({
       id: randomUUID(),
       ...key,
@@ -67,7 +111,9 @@ export class RecurringNotificationInbox {
       signatureAlgorithm: notification.algorithm,
       verified,
       paymentId: origin,
-      receivedAt: this.clock.now(),
+      receivedAt,
+      eventState: pending ? 'pending' : 'none',
+      nextEventAt: pending ? new Date(receivedAt.getTime() + FIRST_TRY_MS) : null,
     });
     try {
       await this.transactions.exclusive(() => this.insert(row));
@@ -89,9 +135,40 @@ export class RecurringNotificationInbox {
         `recurring notification for unknown reference ${notification.reference} (internalReference ${notification.internalReference}) recorded`,
       );
     } else {
-      await this.fire(origin, row);
+      await this.fire(row);
     }
     return { received: true, duplicate: false };
+  }
+
+  /**
+   * Writes the events of recorded charges whose first write failed and whose retry is due; resolves
+   * with how many it wrote. What the poll (`eventPollMs`) calls.
+   */
+  retryDue(): Promise<number> {
+    // Single flight: a slow pass is joined, never stacked.
+    this.retrying ??= this.retryPass().finally(() => (this.retrying = undefined));
+    return this.retrying;
+  }
+
+  private async retryPass(): Promise<number> {
+    if (this.stopped) return 0;
+    const due = await this.transactions.exclusive(() =>
+      this.notifications.find({
+        where: {
+          eventState: 'pending',
+          paymentId: Not(IsNull()),
+          nextEventAt: LessThanOrEqual(this.clock.now()),
+        },
+        order: { nextEventAt: 'ASC' },
+        take: BATCH,
+      }),
+    );
+    let written = 0;
+    for (const row of due) {
+      if (this.stopped) break;
+      if (await this.fire(row)) written += 1;
+    }
+    return written;
   }
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
@@ -129,22 +206,65 @@ export class RecurringNotificationInbox {
     return result.affected === 1;
   }
 
-  private async fire(paymentId: string, row: PlacetoPayRecurringNotification): Promise<void> {
+  /** Writes the charge's event, once across replicas; true when this call wrote it. */
+  private async fire(row: PlacetoPayRecurringNotification): Promise<boolean> {
+    const paymentId = row.paymentId!;
     try {
-      await this.lifecycle.recordRecurringCharge(paymentId, {
-        internalReference: row.internalReference,
-        status: row.status,
-        reason: row.reason,
-        tries: row.tries,
-        enabled: row.enabled,
-        recurringNotificationId: row.id,
-      });
-    } catch (error) {
-      // The notification is recorded (verified, with its paymentId); PlacetoPay would not send it
-      // again after an error answer anyway.
-      this.logger.error(
-        `recurring charge ${row.internalReference} of payment ${paymentId} recorded, but its event was not written: ${reason(error)}`,
+      const record = await this.lifecycle.recordRecurringCharge(
+        paymentId,
+        {
+          internalReference: row.internalReference,
+          status: row.status,
+          reason: row.reason,
+          tries: row.tries,
+          enabled: row.enabled,
+          recurringNotificationId: row.id,
+        },
+        (manager) => this.markEvent(row.id, 'written', manager),
       );
+      if (record === 'not_approved') {
+        await this.transactions.exclusive(() => this.markEvent(row.id, 'none'));
+        this.logger.warn(
+          `recurring charge ${row.internalReference} recorded, but payment ${paymentId} is no longer approved: no event`,
+        );
+      }
+      return record === 'written';
+    } catch (error) {
+      // The notification is recorded (verified, with its paymentId) and PlacetoPay would not send
+      // it again after an error answer: its event stays pending and a later poll writes it.
+      const delay = Math.min(
+        RETRY_MAX_MS,
+        Math.max(RETRY_MIN_MS, this.clock.now().getTime() - row.receivedAt.getTime()),
+      );
+      const retried = await this.transactions
+        .exclusive(() =>
+          this.notifications.update(
+            { id: row.id, eventState: 'pending' },
+            { nextEventAt: new Date(this.clock.now().getTime() + delay) },
+          ),
+        )
+        .then(
+          () => `tried again in ${Math.round(delay / 1000)} s`,
+          () => 'tried again by a later poll',
+        );
+      this.logger.error(
+        `recurring charge ${row.internalReference} of payment ${paymentId} recorded, but its event was not written (${reason(error)}): ${retried}`,
+      );
+      return false;
     }
+  }
+
+  /** Moves a pending event's row to `state`; false when it was not pending (done elsewhere). */
+  private async markEvent(
+    id: string,
+    state: 'written' | 'none',
+    manager: EntityManager = this.notifications.manager,
+  ): Promise<boolean> {
+    const result = await manager.update(
+      PlacetoPayRecurringNotification,
+      { id, eventState: 'pending' },
+      { eventState: state, nextEventAt: null },
+    );
+    return result.affected === 1;
   }
 }

@@ -39,7 +39,17 @@ interface Mutation<R> {
   leaseOwner?: string;
   /** A payment method the session tokenized: stored (once) in the same transaction. */
   instrument?: { id: string; facts: InstrumentFacts; payer: Person | null };
+  /**
+   * A last write in the same transaction; false rolls the whole change back and `mutate` gives
+   * up (someone else made it already).
+   */
+  alsoWrite?: (manager: EntityManager) => Promise<boolean>;
 }
+
+/** Rolls a change's transaction back when its `alsoWrite` says someone else made it. */
+class MadeElsewhere extends Error {}
+
+export type RecurringChargeRecord = 'written' | 'written_elsewhere' | 'not_approved';
 
 const MAX_RACES = 20;
 const CREATION_UNKNOWN_REASON =
@@ -318,9 +328,16 @@ export class PaymentLifecycle {
   /**
    * A verified recurring charge of an approved payment: `payment.recurring_charge` fires, and
    * nothing of the payment changes (its status and amounts are the original session's).
+   * `markWritten` runs in the event's transaction and says whether this call is the one to write
+   * it: a retry by another replica then writes nothing.
    */
-  recordRecurringCharge(paymentId: string, details: Record<string, unknown>) {
-    return this.mutate(paymentId, (current) =>
+  async recordRecurringCharge(
+    paymentId: string,
+    details: Record<string, unknown>,
+    markWritten: (manager: EntityManager) => Promise<boolean>,
+  ): Promise<RecurringChargeRecord> {
+    let elsewhere = false;
+    const written = await this.mutate(paymentId, (current) =>
       current.status !== PaymentStatus.APPROVED
         ? null
         : {
@@ -328,8 +345,13 @@ export class PaymentLifecycle {
             events: [{ type: 'payment.recurring_charge', details }],
             source: 'notification',
             result: true,
+            alsoWrite: async (manager) => {
+              elsewhere = !(await markWritten(manager));
+              return !elsewhere;
+            },
           },
     );
+    return written ? 'written' : elsewhere ? 'written_elsewhere' : 'not_approved';
   }
 
   private decide(
@@ -470,7 +492,8 @@ export class PaymentLifecycle {
    * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. The
    * read needs no transaction: the UPDATE only lands on the version that was read, so a decision
    * made on a stale (or, on SQLite, uncommitted) row simply loses and is made again on the fresh
-   * one. A change with events writes them in the same transaction as its UPDATE.
+   * one. A change with events writes them in the same transaction as its UPDATE, with its
+   * `alsoWrite`: if that returns false, the transaction is rolled back and the result is undefined.
    */
   private async mutate<R>(
     paymentId: string,
@@ -494,33 +517,40 @@ export class PaymentLifecycle {
         if (won) return mutation.result;
         continue;
       }
-      const won = await this.transactions.run(async (manager) => {
-        const set = await this.compareAndSet(
-          manager,
-          current,
-          mutation.changes,
-          mutation.leaseOwner,
-        );
-        if (!set) return false;
-        const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
-        if (mutation.instrument) {
-          const { id, facts, payer } = mutation.instrument;
-          if (await this.vault.storeWith(manager, updated, facts, id, payer)) {
-            mutation.events.push({
-              type: 'instrument.created',
-              details: {
-                instrumentId: id,
-                type: facts.type,
-                franchise: facts.franchise,
-                lastDigits: facts.lastDigits,
-                validUntil: facts.validUntil,
-              },
-            });
+      const won = await this.transactions
+        .run(async (manager) => {
+          const set = await this.compareAndSet(
+            manager,
+            current,
+            mutation.changes,
+            mutation.leaseOwner,
+          );
+          if (!set) return false;
+          const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
+          if (mutation.instrument) {
+            const { id, facts, payer } = mutation.instrument;
+            if (await this.vault.storeWith(manager, updated, facts, id, payer)) {
+              mutation.events.push({
+                type: 'instrument.created',
+                details: {
+                  instrumentId: id,
+                  type: facts.type,
+                  franchise: facts.franchise,
+                  lastDigits: facts.lastDigits,
+                  validUntil: facts.validUntil,
+                },
+              });
+            }
           }
-        }
-        await this.writeEvents(manager, current, updated, mutation);
-        return true;
-      });
+          await this.writeEvents(manager, current, updated, mutation);
+          if (mutation.alsoWrite && !(await mutation.alsoWrite(manager))) throw new MadeElsewhere();
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof MadeElsewhere) return undefined;
+          throw error;
+        });
+      if (won === undefined) return undefined;
       if (won) {
         // After the commit, and without waiting: a listener never delays or undoes a change.
         this.dispatcher.kick();

@@ -1,17 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { getRepositoryToken } from '@nestjs/typeorm';
 import fc from 'fast-check';
 import {
   OnPlacetoPayEvent,
+  PLACETOPAY_OPTIONS,
+  PaymentStatus,
+  PlacetoPayPayment,
+  PlacetoPayPaymentEvent,
   PlacetoPayRecurringNotification,
+  RecurringNotificationInbox,
+  type PlacetoPayClock,
   computeRecurringNotificationSignature,
   createAuth,
   type CreatePaymentInput,
   type PlacetoPayEvent,
-  type PlacetoPayPayment,
   type PlacetoPayService,
 } from 'nestjs-placetopay';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySubscriberInterface } from 'typeorm';
+import { TransactionRunner } from '../../lib/payments/transaction-runner';
 import { enginesUnderTest } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
@@ -24,6 +31,16 @@ import {
 } from '../support/webhook-app';
 
 const PATH = 'placetopay/recurring-notification';
+
+class TestClock implements PlacetoPayClock {
+  time = Date.parse('2026-12-27T15:00:00Z');
+  now(): Date {
+    return new Date(this.time);
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
 const DATE = '2026-12-27T10:00:00-05:00';
 
 /** What the simulator posts to the recurring URL (the part the tests read). */
@@ -543,6 +560,15 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     let app: PaymentsApp;
     let simulator: PlacetoPaySimulator;
     const logs = captureLogs();
+    const clock = new TestClock();
+    /** Refuses every insert of a payment event while on: a write the database did not take. */
+    const refuseEvents = { on: false };
+    const eventRefuser: EntitySubscriberInterface<PlacetoPayPaymentEvent> = {
+      listenTo: () => PlacetoPayPaymentEvent,
+      beforeInsert: () => {
+        if (refuseEvents.on) throw new Error('event insert refused (test fault)');
+      },
+    };
 
     beforeAll(async () => {
       simulator = await new PlacetoPaySimulator({
@@ -552,7 +578,12 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       app = await startPaymentsApp(engine, { baseUrl: simulator.url, eventPollMs: 0 }, logs, {
         listen: true,
         providers: [RecurringChargeListener],
+        clock,
       });
+      app.dataSource.subscribers.push(eventRefuser);
+    });
+    afterEach(() => {
+      refuseEvents.on = false;
     });
     afterAll(async () => {
       await app?.close();
@@ -597,6 +628,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           signatureAlgorithm: 'sha256',
           verified: true,
           paymentId: payment.id,
+          eventState: 'written',
+          nextEventAt: null,
         }),
         expect.objectContaining({
           internalReference: big,
@@ -605,6 +638,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           enabled: null,
           verified: false,
           paymentId: payment.id,
+          eventState: 'none',
+          nextEventAt: null,
         }),
       ]);
       expect(rows[0].receivedAt).toBeInstanceOf(Date);
@@ -617,6 +652,123 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       });
       const after = (await app.service.findByRequestId(payment.requestId!))!;
       expect(settledFacts(after)).toEqual(settledFacts(payment));
+    });
+
+    const inbox = () => app.moduleRef.get(RecurringNotificationInbox);
+    /** Another replica's inbox: its own instance on the same database. */
+    const otherReplicaInbox = () =>
+      new RecurringNotificationInbox(
+        app.moduleRef.get(getRepositoryToken(PlacetoPayRecurringNotification)),
+        app.repository,
+        app.lifecycle,
+        app.moduleRef.get(TransactionRunner),
+        clock,
+        app.moduleRef.get(PLACETOPAY_OPTIONS),
+      );
+    const rowOf = (internalReference: number) =>
+      app.dataSource
+        .getRepository(PlacetoPayRecurringNotification)
+        .findOneByOrFail({ internalReference });
+    const chargeEvents = (paymentId: string) =>
+      app.dataSource
+        .getRepository(PlacetoPayPaymentEvent)
+        .findBy({ paymentId, type: 'payment.recurring_charge' });
+
+    it('writes a charge event whose write failed on a later poll, once', async () => {
+      charges.length = 0;
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-2`,
+        app.url!,
+      );
+      refuseEvents.on = true;
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      expect(simulator.notifications.sent.at(-1)!.responseStatus).toBe(200);
+      refuseEvents.on = false;
+
+      const pending = await rowOf(internalReference);
+      expect(pending).toMatchObject({
+        verified: true,
+        paymentId: payment.id,
+        eventState: 'pending',
+      });
+      // Retried after the notification's age, at least 5 s.
+      expect(pending.nextEventAt!.getTime()).toBe(clock.now().getTime() + 5_000);
+      expect(await chargeEvents(payment.id)).toHaveLength(0);
+      expect(logs.text()).toContain(
+        `recurring charge ${internalReference} of payment ${payment.id} recorded, but its event was not written`,
+      );
+
+      expect(await inbox().retryDue()).toBe(0); // not due yet
+      clock.advance(5_000);
+      expect(await inbox().retryDue()).toBe(1);
+      expect(await inbox().retryDue()).toBe(0);
+      expect(await rowOf(internalReference)).toMatchObject({
+        eventState: 'written',
+        nextEventAt: null,
+      });
+      const events = await chargeEvents(payment.id);
+      expect(events).toHaveLength(1);
+      await app.service.deliverPendingEvents();
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toMatchObject({
+        type: 'payment.recurring_charge',
+        details: { internalReference, recurringNotificationId: pending.id },
+      });
+      const after = (await app.service.findByRequestId(payment.requestId!))!;
+      expect(settledFacts(after)).toEqual(settledFacts(payment));
+    });
+
+    it('backs off a write that keeps failing, and two replicas retrying at once write it once', async () => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-3`,
+        app.url!,
+      );
+      refuseEvents.on = true;
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      clock.advance(60_000);
+      expect(await inbox().retryDue()).toBe(0);
+      // Refused again at 60 s of age: tried again 60 s later.
+      expect((await rowOf(internalReference)).nextEventAt!.getTime()).toBe(
+        clock.now().getTime() + 60_000,
+      );
+      refuseEvents.on = false;
+      clock.advance(60_000);
+      const results = await Promise.all([inbox().retryDue(), otherReplicaInbox().retryDue()]);
+      expect(results.sort()).toEqual([0, 1]);
+      expect(await chargeEvents(payment.id)).toHaveLength(1);
+      expect(await rowOf(internalReference)).toMatchObject({ eventState: 'written' });
+    });
+
+    it('writes no event, and stops trying, once the payment is no longer approved', async () => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-4`,
+        app.url!,
+      );
+      refuseEvents.on = true;
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      refuseEvents.on = false;
+      await app.dataSource
+        .getRepository(PlacetoPayPayment)
+        .update({ id: payment.id }, { status: PaymentStatus.REJECTED });
+      clock.advance(5_000);
+      expect(await inbox().retryDue()).toBe(0);
+      expect(await rowOf(internalReference)).toMatchObject({
+        eventState: 'none',
+        nextEventAt: null,
+      });
+      expect(await chargeEvents(payment.id)).toHaveLength(0);
+      expect(logs.text()).toContain(
+        `recurring charge ${internalReference} recorded, but payment ${payment.id} is no longer approved: no event`,
+      );
     });
   },
 );

@@ -35,6 +35,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'CreatePlacetoPayInstruments1764230760000',
         'IndexNotificationReference1764230790000',
         'CreatePlacetoPayRecurringNotifications1764230820000',
+        'TrackRecurringChargeEvents1764230880000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);

@@ -7,6 +7,7 @@ import { UnscheduleFinalPayments1764230700000 } from './1764230700000-unschedule
 import { CreatePlacetoPayInstruments1764230760000 } from './1764230760000-create-placetopay-instruments';
 import { IndexNotificationReference1764230790000 } from './1764230790000-index-notification-reference';
 import { CreatePlacetoPayRecurringNotifications1764230820000 } from './1764230820000-create-placetopay-recurring-notifications';
+import { TrackRecurringChargeEvents1764230880000 } from './1764230880000-track-recurring-charge-events';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const PLACETOPAY_MIGRATIONS = [
   CreatePlacetoPayInstruments1764230760000,
   IndexNotificationReference1764230790000,
   CreatePlacetoPayRecurringNotifications1764230820000,
+  TrackRecurringChargeEvents1764230880000,
 ];
