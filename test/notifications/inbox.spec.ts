@@ -1,5 +1,5 @@
 import { NotificationInbox, PlacetoPayNotification } from 'nestjs-placetopay';
-import { Between } from 'typeorm';
+import { Between, type EntitySubscriberInterface } from 'typeorm';
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import type { VerifiedNotification } from '../../lib/notifications/notification-signature.guard';
 import { enginesUnderTest, type Engine } from '../support/databases';
@@ -146,6 +146,49 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         .findBy({ requestId: Between(first, first + count - 1) });
       expect(rows).toHaveLength(count);
       expect(rows.filter((r) => r.state !== 'unknown_payment' || r.attempts !== 1)).toEqual([]);
+    }, 120_000);
+
+    it('pauses the refill when the database refuses the claims, instead of taking the same rows back at once', async () => {
+      // Reads work, every write to a notification row is refused (a database gone read-only).
+      const refuse = { on: true };
+      let loaded = 0;
+      const fault: EntitySubscriberInterface<PlacetoPayNotification> = {
+        listenTo: () => PlacetoPayNotification,
+        beforeUpdate: () => {
+          if (refuse.on) throw new Error('update refused (test fault)');
+        },
+        afterLoad: () => {
+          loaded += 1;
+          // A read while refused is the failure looked for: lift the fault so it ends (on SQLite's
+          // synchronous driver a hot loop would starve every timer, jest's timeout included).
+          refuse.on = false;
+        },
+      };
+      app.dataSource.subscribers.push(fault);
+      const first = 6_200_000;
+      const count = 1_100;
+      try {
+        for (let i = 0; i < count; i++) await inbox.receive(verified(first + i));
+        // The queue drains (every claim refused) and the refill waits: without the pause this
+        // would read the same rows back and fail their claims forever, and never be idle.
+        await inbox.idle();
+        expect(loaded).toBe(0);
+        expect(inbox.queuedCount).toBe(0);
+        refuse.on = false;
+        // Nothing was lost meanwhile: every row is pending, unclaimed, and the poll takes each
+        // once its first minute is over.
+        clock.advance(60_000);
+        while ((await inbox.retryDue()) > 0);
+        await inbox.idle();
+      } finally {
+        refuse.on = false;
+        app.dataSource.subscribers.splice(app.dataSource.subscribers.indexOf(fault), 1);
+      }
+      const rows = await app.dataSource
+        .getRepository(PlacetoPayNotification)
+        .findBy({ requestId: Between(first, first + count - 1) });
+      expect(rows).toHaveLength(count);
+      expect(rows.filter((r) => r.state !== 'unknown_payment')).toEqual([]);
     }, 120_000);
   },
 );
