@@ -160,6 +160,7 @@ export class PlacetoPayModule {
               PaymentLifecycle,
               PlacetoPayPaymentRepository,
               NotificationInbox,
+              RecurringNotificationInbox,
               PLACETOPAY_CLOCK,
             ]
           : []),

@@ -24,8 +24,13 @@ import { PlacetoPayRecurringNotification } from './placetopay-recurring-notifica
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 import { prepareRowInsert } from './row-insert';
 
-/** How long the receiving process has to write a charge's event before any replica's poll may. */
-const FIRST_TRY_MS = 60_000;
+/**
+ * How long a process owns a charge's pending event: the receiving one before any replica's poll
+ * may take it, and a poll that claimed it.
+ */
+const CLAIM_MS = 60_000;
+/** Shutdown waits this long, at most, for a retry pass under way. */
+const SHUTDOWN_GRACE_MS = 10_000;
 /** A failed event write is tried again after the notification's age, within these bounds. */
 const RETRY_MIN_MS = 5_000;
 const RETRY_MAX_MS = 10 * 60_000;
@@ -74,7 +79,11 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.retrying?.catch(() => undefined);
+    // Whatever the pass leaves pending stays so, for the next process's poll.
+    await Promise.race([
+      this.retrying?.catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
   }
 
   async receive(notification: CheckedRecurringNotification): Promise<ReceiveResult> {
@@ -113,7 +122,7 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
       paymentId: origin,
       receivedAt,
       eventState: pending ? 'pending' : 'none',
-      nextEventAt: pending ? new Date(receivedAt.getTime() + FIRST_TRY_MS) : null,
+      nextEventAt: pending ? new Date(receivedAt.getTime() + CLAIM_MS) : null,
     });
     try {
       await this.transactions.exclusive(() => this.insert(row));
@@ -166,9 +175,26 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     let written = 0;
     for (const row of due) {
       if (this.stopped) break;
-      if (await this.fire(row)) written += 1;
+      const claimed = await this.claim(row).catch((error: unknown) => {
+        // Reads work, writes do not: the next poll tries again, one claim at a time.
+        this.logger.warn(`could not claim a pending recurring charge event: ${reason(error)}`);
+        return undefined;
+      });
+      if (claimed === undefined) break;
+      if (claimed && (await this.fire(row))) written += 1;
     }
     return written;
+  }
+
+  /** Takes a due row for this process (a conditional UPDATE); false when another one took it. */
+  private async claim(row: PlacetoPayRecurringNotification): Promise<boolean> {
+    const result = await this.transactions.exclusive(() =>
+      this.notifications.update(
+        { id: row.id, eventState: 'pending', nextEventAt: row.nextEventAt! },
+        { nextEventAt: new Date(this.clock.now().getTime() + CLAIM_MS) },
+      ),
+    );
+    return result.affected === 1;
   }
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
@@ -222,10 +248,10 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
         },
         (manager) => this.markEvent(row.id, 'written', manager),
       );
-      if (record === 'not_approved') {
+      if (record === 'no_approved_payment') {
         await this.transactions.exclusive(() => this.markEvent(row.id, 'none'));
         this.logger.warn(
-          `recurring charge ${row.internalReference} recorded, but payment ${paymentId} is no longer approved: no event`,
+          `recurring charge ${row.internalReference} recorded, but payment ${paymentId} is no longer approved (or no longer exists): no event`,
         );
       }
       return record === 'written';

@@ -49,7 +49,10 @@ interface Mutation<R> {
 /** Rolls a change's transaction back when its `alsoWrite` says someone else made it. */
 class MadeElsewhere extends Error {}
 
-export type RecurringChargeRecord = 'written' | 'written_elsewhere' | 'not_approved';
+/** What `mutate` throws for a payment row that is not there. */
+class PaymentMissingError extends Error {}
+
+export type RecurringChargeRecord = 'written' | 'written_elsewhere' | 'no_approved_payment';
 
 const MAX_RACES = 20;
 const CREATION_UNKNOWN_REASON =
@@ -350,8 +353,11 @@ export class PaymentLifecycle {
               return !elsewhere;
             },
           },
-    );
-    return written ? 'written' : elsewhere ? 'written_elsewhere' : 'not_approved';
+    ).catch((error: unknown) => {
+      if (error instanceof PaymentMissingError) return undefined;
+      throw error;
+    });
+    return written ? 'written' : elsewhere ? 'written_elsewhere' : 'no_approved_payment';
   }
 
   private decide(
@@ -507,10 +513,10 @@ export class PaymentLifecycle {
           ? readAlready
           : // On SQLite's one shared connection a read must not land inside another transaction.
             await this.transactions.exclusive(() => payments.findOneBy({ id: paymentId }));
-      if (!current) throw new Error(`payment ${paymentId} does not exist`);
+      if (!current) throw new PaymentMissingError(`payment ${paymentId} does not exist`);
       const mutation = decide(current);
       if (!mutation) return undefined;
-      if (mutation.events.length === 0) {
+      if (mutation.events.length === 0 && !mutation.alsoWrite) {
         const won = await this.transactions.exclusive(() =>
           this.compareAndSet(payments.manager, current, mutation.changes, mutation.leaseOwner),
         );

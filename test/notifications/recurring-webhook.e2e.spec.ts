@@ -330,8 +330,15 @@ describe.each(['express', 'fastify'] as AdapterName[])(
 
     it('lets the genuine notification supersede a forgery sent ahead with the same key', async () => {
       const payment = await recurringPayment();
-      const forged = recurringNotification(7100, 'SOMEONE-ELSE', { recurring: { tries: 9 } }, 'x');
+      // Unverified, about a payment of ours: recorded (an unknown reference would not be).
+      const forged = recurringNotification(
+        7100,
+        payment.reference,
+        { recurring: { tries: 9 } },
+        'x',
+      );
       expect(await post(web.url, forged)).toMatchObject({ status: 200 });
+      expect(await rows()).toMatchObject([{ verified: false, tries: 9, eventState: 'none' }]);
       const genuine = recurringNotification(7100, payment.reference);
       expect(await post(web.url, genuine)).toEqual({
         status: 200,
@@ -345,6 +352,8 @@ describe.each(['express', 'fastify'] as AdapterName[])(
         reference: payment.reference,
         tries: 1,
         paymentId: payment.id,
+        eventState: 'written',
+        nextEventAt: null,
       });
       await web.service.deliverPendingEvents();
       expect(charges).toHaveLength(1);
@@ -767,8 +776,52 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       });
       expect(await chargeEvents(payment.id)).toHaveLength(0);
       expect(logs.text()).toContain(
-        `recurring charge ${internalReference} recorded, but payment ${payment.id} is no longer approved: no event`,
+        `recurring charge ${internalReference} recorded, but payment ${payment.id} is no longer approved (or no longer exists): no event`,
       );
+
+      // A row whose payment is not there at all is let go the same way, not retried forever.
+      refuseEvents.on = true;
+      const second = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      refuseEvents.on = false;
+      await app.dataSource
+        .getRepository(PlacetoPayRecurringNotification)
+        .update(
+          { internalReference: second },
+          { paymentId: '00000000-0000-4000-8000-000000000000' },
+        );
+      clock.advance(5_000);
+      expect(await inbox().retryDue()).toBe(0);
+      expect(await rowOf(second)).toMatchObject({ eventState: 'none', nextEventAt: null });
+    });
+
+    it('rolls back the second of two replicas writing the same event at once', async () => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-5`,
+        app.url!,
+      );
+      refuseEvents.on = true;
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      refuseEvents.on = false;
+      const row = await rowOf(internalReference);
+      const record = jest.spyOn(app.lifecycle, 'recordRecurringCharge');
+      try {
+        // Both hold the row as pending, past any claim: only the event's own transaction decides.
+        type Fire = { fire(row: PlacetoPayRecurringNotification): Promise<boolean> };
+        const fired = await Promise.all(
+          [inbox(), otherReplicaInbox()].map((each) => (each as unknown as Fire).fire({ ...row })),
+        );
+        expect(fired.sort()).toEqual([false, true]);
+        const outcomes = await Promise.all(record.mock.results.map((r) => r.value));
+        expect(outcomes.sort()).toEqual(['written', 'written_elsewhere']);
+      } finally {
+        record.mockRestore();
+      }
+      expect(await chargeEvents(payment.id)).toHaveLength(1);
+      expect(await rowOf(internalReference)).toMatchObject({ eventState: 'written' });
     });
   },
 );
