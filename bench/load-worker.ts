@@ -34,16 +34,35 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(result));
 }
 
+/** Counts errors by kind (`ECONNRESET`, `request timed out`, ...): a socket error is a request lost. */
+function errorKinds() {
+  const kinds: Record<string, number> = {};
+  return {
+    kinds,
+    add(error: Error & { code?: string }) {
+      const kind = error.code ?? error.message;
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    },
+  };
+}
+
 async function saturated(load: Load, bodies: string[]) {
   let i = load.from ?? 0;
   const started = performance.now();
-  const result = await autocannon({
-    url: load.url,
-    connections: load.connections,
-    amount: load.amount,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  const failures = errorKinds();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url: load.url,
+        connections: load.connections,
+        amount: load.amount,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+      },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    run.on('reqError', (error: Error) => failures.add(error));
   });
   return {
     total: result.requests.total,
@@ -52,6 +71,7 @@ async function saturated(load: Load, bodies: string[]) {
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    errorKinds: failures.kinds,
   };
 }
 
@@ -61,6 +81,7 @@ async function paced(load: Load, bodies: string[]) {
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
+  let failures = errorKinds();
   const send = (body: string, due: number) =>
     new Promise<void>((resolve) => {
       const req = request(
@@ -75,8 +96,9 @@ async function paced(load: Load, bodies: string[]) {
           });
         },
       );
-      req.on('error', () => {
+      req.on('error', (error) => {
         errors += 1;
+        failures.add(error);
         resolve();
       });
       req.end(body);
@@ -92,6 +114,7 @@ async function paced(load: Load, bodies: string[]) {
   latencies.length = 0;
   non2xx = 0;
   errors = 0;
+  failures = errorKinds();
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
   for (let n = 0; n < load.amount; n += 1) {
@@ -109,6 +132,7 @@ async function paced(load: Load, bodies: string[]) {
     p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
     non2xx,
     errors,
+    errorKinds: failures.kinds,
   };
 }
 

@@ -74,8 +74,16 @@ interface LoadResult {
   p99: number;
   non2xx: number;
   errors: number;
+  errorKinds: Record<string, number>;
 }
 const SECRET = 'bench-secret-key';
+
+const describeErrors = (r: LoadResult) =>
+  r.errors === 0
+    ? 'none'
+    : Object.entries(r.errorKinds)
+        .map(([kind, n]) => `${n} ${kind}`)
+        .join(', ');
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();
@@ -243,7 +251,10 @@ async function main(): Promise<void> {
     ['paced baseline: app GC', String(baselineGc)],
     ['paced webhook: app GC', String(webhookGc)],
     ['webhook non-2xx answers', String(webhook.non2xx + pacedWebhook.non2xx)],
-    ['webhook socket errors (no answer)', String(webhook.errors + pacedWebhook.errors)],
+    [
+      'webhook socket errors (no answer)',
+      `${webhook.errors + pacedWebhook.errors} (paced ${describeErrors(pacedWebhook)}; saturated ${describeErrors(webhook)})`,
+    ],
     ['inbox rows by state', byState.map((r) => `${r.state} ${r.count}`).join(', ')],
     [
       'notifications settled / s',
@@ -268,22 +279,22 @@ async function main(): Promise<void> {
     target: '< 50 ms',
     met: pacedWebhook.p99 < 50,
   });
-  const answers5xx = webhook.non2xx + pacedWebhook.non2xx;
+  // A notification without a 200 is lost for good (PlacetoPay sends it once): a socket error too.
+  const unanswered = webhook.non2xx + pacedWebhook.non2xx + webhook.errors + pacedWebhook.errors;
   reportResult({
     bench,
-    measure: 'non-2xx answers',
-    value: answers5xx,
+    measure: 'non-2xx answers or no answer',
+    value: unanswered,
     unit: '',
     target: '0',
-    met: answers5xx === 0,
+    met: unanswered === 0,
   });
 
   await app.close();
   simulatorProcess.kill();
   await database.drop();
   rmSync(bodiesFile, { force: true });
-  process.exitCode =
-    ratio >= 0.6 && pacedWebhook.p99 < 50 && webhook.non2xx + pacedWebhook.non2xx === 0 ? 0 : 1;
+  process.exitCode = ratio >= 0.6 && pacedWebhook.p99 < 50 && unanswered === 0 ? 0 : 1;
 }
 
 main().catch((error: unknown) => {
