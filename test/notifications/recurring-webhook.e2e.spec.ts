@@ -9,14 +9,13 @@ import {
   PlacetoPayPaymentEvent,
   PlacetoPayRecurringNotification,
   RecurringNotificationInbox,
-  type PlacetoPayClock,
   computeRecurringNotificationSignature,
   createAuth,
   type CreatePaymentInput,
   type PlacetoPayEvent,
   type PlacetoPayService,
 } from 'nestjs-placetopay';
-import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
+import { ManualClock, PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
 import { TransactionRunner } from '../../lib/payments/transaction-runner';
 import { enginesUnderTest } from '../support/databases';
@@ -32,15 +31,6 @@ import {
 
 const PATH = 'placetopay/recurring-notification';
 
-class TestClock implements PlacetoPayClock {
-  time = Date.parse('2026-12-27T15:00:00Z');
-  now(): Date {
-    return new Date(this.time);
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 const DATE = '2026-12-27T10:00:00-05:00';
 
 /** What the simulator posts to the recurring URL (the part the tests read). */
@@ -569,7 +559,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     let app: PaymentsApp;
     let simulator: PlacetoPaySimulator;
     const logs = captureLogs();
-    const clock = new TestClock();
+    const clock = new ManualClock(Date.parse('2026-12-27T15:00:00Z'));
     /** Refuses every insert of a payment event while on: a write the database did not take. */
     const refuseEvents = { on: false };
     const eventRefuser: EntitySubscriberInterface<PlacetoPayPaymentEvent> = {
@@ -663,6 +653,26 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(settledFacts(after)).toEqual(settledFacts(payment));
     });
 
+    /** One charge of `payment`, notified while the database refuses its event. */
+    const chargeRefused = async (payment: PlacetoPayPayment) => {
+      refuseEvents.on = true;
+      try {
+        const internalReference = simulator.chargeRecurring(payment.requestId!);
+        await simulator.notifications.settled();
+        return internalReference;
+      } finally {
+        refuseEvents.on = false;
+      }
+    };
+    const chargeWithEventRefused = async (n: number) => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-${n}`,
+        app.url!,
+      );
+      return { payment, internalReference: await chargeRefused(payment) };
+    };
     const inbox = () => app.moduleRef.get(RecurringNotificationInbox);
     /** Another replica's inbox: its own instance on the same database. */
     const otherReplicaInbox = () =>
@@ -685,17 +695,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
 
     it('writes a charge event whose write failed on a later poll, once', async () => {
       charges.length = 0;
-      const payment = await approvedRecurringPayment(
-        simulator,
-        app.service,
-        `RC-${engine.name}-2`,
-        app.url!,
-      );
-      refuseEvents.on = true;
-      const internalReference = simulator.chargeRecurring(payment.requestId!);
-      await simulator.notifications.settled();
+      const { payment, internalReference } = await chargeWithEventRefused(2);
       expect(simulator.notifications.sent.at(-1)!.responseStatus).toBe(200);
-      refuseEvents.on = false;
 
       const pending = await rowOf(internalReference);
       expect(pending).toMatchObject({
@@ -731,15 +732,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('backs off a write that keeps failing, and two replicas retrying at once write it once', async () => {
-      const payment = await approvedRecurringPayment(
-        simulator,
-        app.service,
-        `RC-${engine.name}-3`,
-        app.url!,
-      );
+      const { payment, internalReference } = await chargeWithEventRefused(3);
       refuseEvents.on = true;
-      const internalReference = simulator.chargeRecurring(payment.requestId!);
-      await simulator.notifications.settled();
       clock.advance(60_000);
       expect(await inbox().retryDue()).toBe(0);
       // Refused again at 60 s of age: tried again 60 s later.
@@ -755,16 +749,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('writes no event, and stops trying, once the payment is no longer approved', async () => {
-      const payment = await approvedRecurringPayment(
-        simulator,
-        app.service,
-        `RC-${engine.name}-4`,
-        app.url!,
-      );
-      refuseEvents.on = true;
-      const internalReference = simulator.chargeRecurring(payment.requestId!);
-      await simulator.notifications.settled();
-      refuseEvents.on = false;
+      const { payment, internalReference } = await chargeWithEventRefused(4);
       await app.dataSource
         .getRepository(PlacetoPayPayment)
         .update({ id: payment.id }, { status: PaymentStatus.REJECTED });
@@ -780,10 +765,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       );
 
       // A row whose payment is not there at all is let go the same way, not retried forever.
-      refuseEvents.on = true;
-      const second = simulator.chargeRecurring(payment.requestId!);
-      await simulator.notifications.settled();
-      refuseEvents.on = false;
+      const second = await chargeRefused(payment);
       await app.dataSource
         .getRepository(PlacetoPayRecurringNotification)
         .update(
@@ -796,16 +778,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('rolls back the second of two replicas writing the same event at once', async () => {
-      const payment = await approvedRecurringPayment(
-        simulator,
-        app.service,
-        `RC-${engine.name}-5`,
-        app.url!,
-      );
-      refuseEvents.on = true;
-      const internalReference = simulator.chargeRecurring(payment.requestId!);
-      await simulator.notifications.settled();
-      refuseEvents.on = false;
+      const { payment, internalReference } = await chargeWithEventRefused(5);
       const row = await rowOf(internalReference);
       const record = jest.spyOn(app.lifecycle, 'recordRecurringCharge');
       try {
