@@ -76,7 +76,11 @@ async function saturated(load: Load, bodies: string[]) {
 }
 
 async function paced(load: Load, bodies: string[]) {
-  const agent = new Agent({ keepAlive: true, maxSockets: load.connections });
+  // fifo: every request takes the socket idle longest, so all the connections stay in use. With
+  // Node's default (lifo) a slow pace kept a few busy and left the rest idle past the server's
+  // keep-alive timeout (5 s): closed, then reopened mid-run for a burst (a handshake in the
+  // latency), or reused as the server closed them (ECONNRESET, a request lost).
+  const agent = new Agent({ keepAlive: true, maxSockets: load.connections, scheduling: 'fifo' });
   const interval = 1000 / load.overallRate!;
   const latencies: number[] = [];
   let non2xx = 0;
