@@ -43,6 +43,9 @@ function errorKinds() {
       const kind = error.code ?? error.message;
       kinds[kind] = (kinds[kind] ?? 0) + 1;
     },
+    get total() {
+      return Object.values(kinds).reduce((sum, n) => sum + n, 0);
+    },
   };
 }
 
@@ -84,7 +87,6 @@ async function paced(load: Load, bodies: string[]) {
   const interval = 1000 / load.overallRate!;
   const latencies: number[] = [];
   let non2xx = 0;
-  let errors = 0;
   let failures = errorKinds();
   const send = (body: string, due: number) =>
     new Promise<void>((resolve) => {
@@ -101,7 +103,6 @@ async function paced(load: Load, bodies: string[]) {
         },
       );
       req.on('error', (error) => {
-        errors += 1;
         failures.add(error);
         resolve();
       });
@@ -117,7 +118,6 @@ async function paced(load: Load, bodies: string[]) {
   await new Promise((resolve) => setTimeout(resolve, 250));
   latencies.length = 0;
   non2xx = 0;
-  errors = 0;
   failures = errorKinds();
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
@@ -135,7 +135,7 @@ async function paced(load: Load, bodies: string[]) {
     durationS: (performance.now() - started) / 1000,
     p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
     non2xx,
-    errors,
+    errors: failures.total,
     errorKinds: failures.kinds,
   };
 }

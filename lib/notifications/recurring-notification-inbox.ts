@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, LessThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
+import { LessThanOrEqual, type EntityManager, type Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
@@ -163,11 +163,8 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     if (this.stopped) return 0;
     const due = await this.transactions.exclusive(() =>
       this.notifications.find({
-        where: {
-          eventState: 'pending',
-          paymentId: Not(IsNull()),
-          nextEventAt: LessThanOrEqual(this.clock.now()),
-        },
+        // A pending row always has its paymentId: only a known payment's charge gets an event.
+        where: { eventState: 'pending', nextEventAt: LessThanOrEqual(this.clock.now()) },
         order: { nextEventAt: 'ASC' },
         take: BATCH,
       }),
@@ -175,23 +172,32 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     let written = 0;
     for (const row of due) {
       if (this.stopped) break;
-      const claimed = await this.claim(row).catch((error: unknown) => {
-        // Reads work, writes do not: the next poll tries again, one claim at a time.
-        this.logger.warn(`could not claim a pending recurring charge event: ${reason(error)}`);
-        return undefined;
-      });
+      const claimed = await this.reschedule(row, CLAIM_MS, row.nextEventAt!).catch(
+        (error: unknown) => {
+          // Reads work, writes do not: the next poll tries again, one claim at a time.
+          this.logger.warn(`could not claim a pending recurring charge event: ${reason(error)}`);
+          return undefined;
+        },
+      );
       if (claimed === undefined) break;
       if (claimed && (await this.fire(row))) written += 1;
     }
     return written;
   }
 
-  /** Takes a due row for this process (a conditional UPDATE); false when another one took it. */
-  private async claim(row: PlacetoPayRecurringNotification): Promise<boolean> {
+  /**
+   * Moves a pending row's next try `delayMs` from now; false when it is no longer pending. With
+   * `seen`, only if its next try is still that one: a claim, which another process may win.
+   */
+  private async reschedule(
+    row: PlacetoPayRecurringNotification,
+    delayMs: number,
+    seen?: Date,
+  ): Promise<boolean> {
     const result = await this.transactions.exclusive(() =>
       this.notifications.update(
-        { id: row.id, eventState: 'pending', nextEventAt: row.nextEventAt! },
-        { nextEventAt: new Date(this.clock.now().getTime() + CLAIM_MS) },
+        { id: row.id, eventState: 'pending', ...(seen ? { nextEventAt: seen } : {}) },
+        { nextEventAt: new Date(this.clock.now().getTime() + delayMs) },
       ),
     );
     return result.affected === 1;
@@ -262,17 +268,10 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
         RETRY_MAX_MS,
         Math.max(RETRY_MIN_MS, this.clock.now().getTime() - row.receivedAt.getTime()),
       );
-      const retried = await this.transactions
-        .exclusive(() =>
-          this.notifications.update(
-            { id: row.id, eventState: 'pending' },
-            { nextEventAt: new Date(this.clock.now().getTime() + delay) },
-          ),
-        )
-        .then(
-          () => `tried again in ${Math.round(delay / 1000)} s`,
-          () => 'tried again by a later poll',
-        );
+      const retried = await this.reschedule(row, delay).then(
+        () => `tried again in ${Math.round(delay / 1000)} s`,
+        () => 'tried again by a later poll',
+      );
       this.logger.error(
         `recurring charge ${row.internalReference} of payment ${paymentId} recorded, but its event was not written (${reason(error)}): ${retried}`,
       );
