@@ -23,6 +23,7 @@ import {
   type PlacetoPayClock,
 } from '../placetopay.constants';
 import type { VerifiedNotification } from './notification-signature.guard';
+import { HeldNotifications } from './held-notifications';
 import { PlacetoPayNotification } from './placetopay-notification.entity';
 import { prepareRowInsert } from './row-insert';
 
@@ -50,8 +51,7 @@ const MAX_DEFER_MS = 10_000;
  */
 const QUEUE_LIMIT = 1_000;
 /** Notifications held in memory while the database is unreachable, at most. */
-const HELD_LIMIT = 10_000;
-const HELD_RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
+export const HELD_LIMIT = 10_000;
 
 export interface ReceiveResult {
   received: true;
@@ -81,9 +81,11 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private settleFailures = 0;
   private retrying?: Promise<number>;
   private stopped = false;
-  private readonly held = new Map<string, PlacetoPayNotification>();
-  private holding?: NodeJS.Timeout;
-  private heldAttempts = 0;
+  private readonly held = new HeldNotifications<PlacetoPayNotification>(
+    (row) => this.storeHeld(row),
+    HELD_LIMIT,
+    () => this.logger.log('held notifications written to the database'),
+  );
   private readonly insert: (row: PlacetoPayNotification) => Promise<void>;
 
   constructor(
@@ -109,11 +111,10 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.holding) clearTimeout(this.holding);
     if (this.refillLater) clearTimeout(this.refillLater);
-    if (this.held.size > 0) await this.writeHeld();
-    if (this.held.size > 0) {
-      const ids = [...this.held.values()].map((row) => `${row.requestId} (${row.status})`);
+    const unwritten = await this.held.stop();
+    if (unwritten.length > 0) {
+      const ids = unwritten.map((row) => `${row.requestId} (${row.status})`);
       this.logger.error(
         `${ids.length} verified notification(s) could not be stored before shutdown; the probe settles their payments: ${ids.join(', ')}`,
       );
@@ -153,11 +154,15 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       // Lost a race against the same notification: the unique key says it is a duplicate.
       if (await this.isStored(row)) return { received: true, duplicate: true };
-      if (this.held.size >= HELD_LIMIT) throw error;
       // The database is down (or refused the row): PlacetoPay sends a notification once and
       // never again, so a 5xx would lose it for good. It is held here and written when the
       // database answers; the probe settles its payment either way.
-      this.hold(row, error);
+      const key = `${row.requestId}|${row.status}|${row.statusDate}`;
+      if (this.held.get(key)) return { received: true, duplicate: true };
+      if (!this.held.hold(key, row)) throw error;
+      this.logger.warn(
+        `notification for requestId ${row.requestId} (${row.status}) could not be stored (${reason(error)}): held in memory until the database answers`,
+      );
       return { received: true, duplicate: false };
     }
     this.enqueue(row);
@@ -192,44 +197,15 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private hold(row: PlacetoPayNotification, error: unknown): void {
-    const key = `${row.requestId}|${row.status}|${row.statusDate}`;
-    if (!this.held.has(key)) {
-      this.held.set(key, row);
-      this.logger.warn(
-        `notification for requestId ${row.requestId} (${row.status}) could not be stored (${reason(error)}): held in memory until the database answers`,
-      );
+  /** Writes a held row; a copy stored meanwhile counts as written. */
+  private async storeHeld(row: PlacetoPayNotification): Promise<void> {
+    try {
+      await this.transactions.exclusive(() => this.insert(row));
+    } catch (error) {
+      if (await this.isStored(row)) return;
+      throw error;
     }
-    this.scheduleHeldWrite();
-  }
-
-  private scheduleHeldWrite(): void {
-    if (this.holding || this.held.size === 0) return;
-    const delay = backoffDelay(this.heldAttempts++, HELD_RETRY, equalJitter());
-    this.holding = setTimeout(() => {
-      this.holding = undefined;
-      this.track(this.writeHeld());
-    }, delay);
-  }
-
-  /** Writes what is held, oldest first; stops at the first failure and tries again later. */
-  private async writeHeld(): Promise<void> {
-    for (const [key, row] of [...this.held]) {
-      try {
-        await this.transactions.exclusive(() => this.insert(row));
-      } catch {
-        if (!(await this.isStored(row))) {
-          if (!this.stopped) this.scheduleHeldWrite();
-          return;
-        }
-        this.held.delete(key);
-        continue;
-      }
-      this.held.delete(key);
-      this.enqueue(row);
-    }
-    this.heldAttempts = 0;
-    this.logger.log('held notifications written to the database');
+    this.enqueue(row);
   }
 
   /** Settles every pending notification that is due (what the poll and the probe call). */

@@ -19,7 +19,8 @@ import {
   PLACETOPAY_OPTIONS,
   type PlacetoPayClock,
 } from '../placetopay.constants';
-import type { ReceiveResult } from './notification-inbox';
+import { HeldNotifications } from './held-notifications';
+import { HELD_LIMIT, type ReceiveResult } from './notification-inbox';
 import { PlacetoPayRecurringNotification } from './placetopay-recurring-notification.entity';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 import { prepareRowInsert } from './row-insert';
@@ -36,6 +37,11 @@ const RETRY_MIN_MS = 5_000;
 const RETRY_MAX_MS = 10 * 60_000;
 const BATCH = 50;
 
+interface HeldRecurringNotification {
+  notification: CheckedRecurringNotification;
+  receivedAt: Date;
+}
+
 /**
  * Records recurring-charge notifications (deduplicated on internalReference + status + date) and,
  * for a verified one whose original payment is known, fires `payment.recurring_charge` through
@@ -50,6 +56,11 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
   private timer?: NodeJS.Timeout;
   private retrying?: Promise<number>;
   private stopped = false;
+  private readonly held = new HeldNotifications<HeldRecurringNotification>(
+    ({ notification, receivedAt }) => this.record(notification, receivedAt).then(() => undefined),
+    HELD_LIMIT,
+    () => this.logger.log('held recurring notifications written to the database'),
+  );
 
   constructor(
     @InjectRepository(PlacetoPayRecurringNotification)
@@ -79,6 +90,15 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    const unwritten = await this.held.stop();
+    if (unwritten.length > 0) {
+      const ids = unwritten.map(
+        ({ notification: n }) => `${n.internalReference} (${n.status}, reference ${n.reference})`,
+      );
+      this.logger.error(
+        `${ids.length} recurring notification(s) could not be stored before shutdown: ${ids.join(', ')}`,
+      );
+    }
     // Whatever the pass leaves pending stays so, for the next process's poll.
     await Promise.race([
       this.retrying?.catch(() => undefined),
@@ -86,7 +106,43 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     ]);
   }
 
+  /** Recurring notifications verified but not yet written (the database was unreachable). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Writes the held notifications now, instead of at their next retry. */
+  writeHeld(): Promise<void> {
+    return this.held.flush();
+  }
+
   async receive(notification: CheckedRecurringNotification): Promise<ReceiveResult> {
+    const receivedAt = this.clock.now();
+    try {
+      return await this.record(notification, receivedAt);
+    } catch (error) {
+      // The database did not answer: PlacetoPay sends the notification once, so an error answer
+      // would lose it. It is held here, and recorded (its event fired) when the database answers.
+      const key = `${notification.internalReference}|${notification.status}|${notification.date}`;
+      const copy = this.held.get(key);
+      // Only a verified copy replaces one held (a forgery sent ahead cannot silence it).
+      if (copy && (copy.notification.verified || !notification.verified)) {
+        return { received: true, duplicate: true };
+      }
+      if (!this.held.hold(key, { notification, receivedAt: copy?.receivedAt ?? receivedAt })) {
+        throw error;
+      }
+      this.logger.warn(
+        `recurring notification for internalReference ${notification.internalReference} (${notification.status}, reference ${notification.reference}) could not be stored (${reason(error)}): held in memory until the database answers`,
+      );
+      return { received: true, duplicate: false };
+    }
+  }
+
+  private async record(
+    notification: CheckedRecurringNotification,
+    receivedAt: Date,
+  ): Promise<ReceiveResult> {
     const key = {
       internalReference: notification.internalReference,
       status: notification.status,
@@ -107,7 +163,6 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
       );
       return { received: true, duplicate: false };
     }
-    const receivedAt = this.clock.now();
     const pending = verified && origin !== null;
     const row = this.notifications.create({
       id: randomUUID(),
@@ -122,7 +177,7 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
       paymentId: origin,
       receivedAt,
       eventState: pending ? 'pending' : 'none',
-      nextEventAt: pending ? new Date(receivedAt.getTime() + CLAIM_MS) : null,
+      nextEventAt: pending ? new Date(this.clock.now().getTime() + CLAIM_MS) : null,
     });
     try {
       await this.transactions.exclusive(() => this.insert(row));

@@ -11,6 +11,7 @@ import {
   RecurringNotificationInbox,
   computeRecurringNotificationSignature,
   createAuth,
+  type CheckedRecurringNotification,
   type CreatePaymentInput,
   type PlacetoPayEvent,
   type PlacetoPayService,
@@ -795,6 +796,92 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       }
       expect(await chargeEvents(payment.id)).toHaveLength(1);
       expect(await rowOf(internalReference)).toMatchObject({ eventState: 'written' });
+    });
+
+    /** Runs `work` while the recurring table is renamed away: every read or write of it fails. */
+    const withTableAway = async <T>(work: () => Promise<T>): Promise<T> => {
+      const escape = (name: string) => app.dataSource.driver.escape(name);
+      const rename = (from: string, to: string) =>
+        app.dataSource.query(`ALTER TABLE ${escape(from)} RENAME TO ${escape(to)}`);
+      await rename('placetopay_recurring_notifications', 'placetopay_recurring_away');
+      try {
+        return await work();
+      } finally {
+        await rename('placetopay_recurring_away', 'placetopay_recurring_notifications');
+      }
+    };
+
+    it('holds a charge in memory while the database cannot store it, then records it and writes its event once', async () => {
+      charges.length = 0;
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-6`,
+        app.url!,
+      );
+      const rowsBefore = (await rowsOf(app.dataSource)).length;
+      const internalReference = await withTableAway(async () => {
+        const charged = simulator.chargeRecurring(payment.requestId!, { tries: 3 });
+        await simulator.notifications.settled();
+        const sent = simulator.notifications.sent.at(-1)!;
+        expect(sent.responseStatus).toBe(200);
+        expect(await post(app.url!, sent.body)).toMatchObject({
+          status: 200,
+          json: { duplicate: true },
+        });
+        // A forgery with the same key cannot replace the genuine copy held.
+        const forged = { ...(sent.body as object), signature: `sha256:${'0'.repeat(64)}` };
+        expect(await post(app.url!, forged)).toMatchObject({ json: { duplicate: true } });
+        expect(inbox().heldCount).toBe(1);
+        // A pass while the table is still away writes nothing and keeps it.
+        await inbox().writeHeld();
+        expect(inbox().heldCount).toBe(1);
+        return charged;
+      });
+      expect(logs.text()).toContain(
+        `recurring notification for internalReference ${internalReference} (APPROVED, reference ${payment.reference}) could not be stored`,
+      );
+      await inbox().writeHeld();
+      expect(inbox().heldCount).toBe(0);
+      expect(await rowsOf(app.dataSource)).toHaveLength(rowsBefore + 1);
+      expect(await rowOf(internalReference)).toMatchObject({
+        verified: true,
+        tries: 3,
+        paymentId: payment.id,
+        eventState: 'written',
+      });
+      expect(await chargeEvents(payment.id)).toHaveLength(1);
+      await app.service.deliverPendingEvents();
+      expect(charges).toEqual([
+        expect.objectContaining({ details: expect.objectContaining({ internalReference }) }),
+      ]);
+    });
+
+    it('names at shutdown each charge it could still not store', async () => {
+      const replica = otherReplicaInbox();
+      const notification: CheckedRecurringNotification = {
+        internalReferenceText: '777000111',
+        internalReference: 777_000_111,
+        status: 'APPROVED',
+        date: DATE,
+        reason: '00',
+        message: null,
+        reference: `RC-${engine.name}-7`,
+        signature: `sha256:${'0'.repeat(64)}`,
+        tries: 1,
+        enabled: true,
+        algorithm: 'sha256',
+        verified: true,
+        signatureProblem: null,
+      };
+      await withTableAway(async () => {
+        expect(await replica.receive(notification)).toEqual({ received: true, duplicate: false });
+        expect(replica.heldCount).toBe(1);
+        await replica.onApplicationShutdown();
+      });
+      expect(logs.text()).toContain(
+        `1 recurring notification(s) could not be stored before shutdown: 777000111 (APPROVED, reference RC-${engine.name}-7)`,
+      );
     });
   },
 );
