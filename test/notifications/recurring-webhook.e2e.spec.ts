@@ -90,6 +90,17 @@ function recurringNotification(
   };
 }
 
+/** No secret key, tranKey, nonce or notification signature in what was logged. */
+function expectNoSecretIn(logged: string, simulator: PlacetoPaySimulator): void {
+  expect(logged).not.toContain(SECRET_KEY);
+  expect(logged).not.toMatch(/tranKey|nonce/i);
+  const signatures = simulator.notifications.sent.map(
+    ({ body }) => (body as { signature: string }).signature,
+  );
+  expect(signatures.length).toBeGreaterThan(0);
+  for (const signature of signatures) expect(logged).not.toContain(signature.split(':').pop());
+}
+
 const post = (base: string, body: unknown, contentType?: string, path = PATH) =>
   postBody(`${base}/${path}`, body, contentType);
 
@@ -155,7 +166,7 @@ describe.each(['express', 'fastify'] as AdapterName[])(
     });
     afterAll(async () => {
       await simulator.stop();
-      expect(logs.text()).not.toContain(SECRET_KEY);
+      expectNoSecretIn(logs.text(), simulator);
     });
 
     const reference = () => `RC-${adapter}-${++counter}`;
@@ -588,7 +599,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     afterAll(async () => {
       await app?.close();
       await simulator.stop();
-      expect(logs.text()).not.toContain(SECRET_KEY);
+      expectNoSecretIn(logs.text(), simulator);
     });
 
     it('stores verified and unverified rows as received, once, and fires one event', async () => {
@@ -676,14 +687,14 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     };
     const inbox = () => app.moduleRef.get(RecurringNotificationInbox);
     /** Another replica's inbox: its own instance on the same database. */
-    const otherReplicaInbox = () =>
+    const otherReplicaInbox = (options = app.moduleRef.get(PLACETOPAY_OPTIONS)) =>
       new RecurringNotificationInbox(
         app.moduleRef.get(getRepositoryToken(PlacetoPayRecurringNotification)),
         app.repository,
         app.lifecycle,
         app.moduleRef.get(TransactionRunner),
         clock,
-        app.moduleRef.get(PLACETOPAY_OPTIONS),
+        options,
       );
     const rowOf = (internalReference: number) =>
       app.dataSource
@@ -798,6 +809,32 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(await rowOf(internalReference)).toMatchObject({ eventState: 'written' });
     });
 
+    it('polls on its own timer from bootstrap until shutdown', async () => {
+      const { payment, internalReference } = await chargeWithEventRefused(8);
+      clock.advance(5_000);
+      const options = { ...app.moduleRef.get(PLACETOPAY_OPTIONS), eventPollMs: 1_000 };
+      jest.useFakeTimers({
+        doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'Date'],
+      });
+      try {
+        const replica = otherReplicaInbox(options);
+        const polls = jest.spyOn(replica, 'retryDue');
+        replica.onApplicationBootstrap();
+        jest.advanceTimersByTime(999);
+        expect(polls).not.toHaveBeenCalled();
+        jest.advanceTimersByTime(1);
+        expect(polls).toHaveBeenCalledTimes(1);
+        expect(await polls.mock.results[0].value).toBe(1);
+        await replica.onApplicationShutdown();
+        jest.advanceTimersByTime(10_000);
+        expect(polls).toHaveBeenCalledTimes(1);
+      } finally {
+        jest.useRealTimers();
+      }
+      expect(await chargeEvents(payment.id)).toHaveLength(1);
+      expect(await rowOf(internalReference)).toMatchObject({ eventState: 'written' });
+    });
+
     /** Runs `work` while the recurring table is renamed away: every read or write of it fails. */
     const withTableAway = async <T>(work: () => Promise<T>): Promise<T> => {
       const escape = (name: string) => app.dataSource.driver.escape(name);
@@ -852,7 +889,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       });
       expect(await chargeEvents(payment.id)).toHaveLength(1);
       await app.service.deliverPendingEvents();
-      expect(charges).toEqual([
+      expect(charges.filter((event) => event.payment.id === payment.id)).toEqual([
         expect.objectContaining({ details: expect.objectContaining({ internalReference }) }),
       ]);
     });
