@@ -50,6 +50,11 @@ const MAX_DEFER_MS = 10_000;
  * inbox once it drains: a stream faster than settling costs rows, not memory.
  */
 const QUEUE_LIMIT = 1_000;
+/**
+ * Rows a refill reads back at once. Loading them is synchronous work on the event loop (1,000 rows
+ * held it about 20 ms, delaying every answer meanwhile; 100 rows about 2 ms).
+ */
+const REFILL_BATCH = 100;
 /** Notifications held in memory while the database is unreachable, at most. */
 export const HELD_LIMIT = 10_000;
 
@@ -284,7 +289,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
           where: { state: 'pending', attempts: 0 },
           // Fresh rows' nextAttemptAt is receivedAt + CLAIM_MS: the same order, on an index.
           order: { nextAttemptAt: 'ASC' },
-          take: QUEUE_LIMIT,
+          take: REFILL_BATCH,
         }),
       );
     } catch (error) {
@@ -294,7 +299,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     } finally {
       this.refilling = false;
     }
-    if (rows.length === QUEUE_LIMIT) this.spilled = true;
+    if (rows.length === REFILL_BATCH) this.spilled = true;
     const now = performance.now();
     const clockNow = this.clock.now().getTime();
     for (const row of rows) {
