@@ -78,6 +78,11 @@ async function saturated(load: Load, bodies: string[]) {
   };
 }
 
+const percentile99 = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0);
+};
+
 async function paced(load: Load, bodies: string[]) {
   // fifo: every request takes the socket idle longest, so all the connections stay in use. With
   // Node's default (lifo) a slow pace kept a few busy and left the rest idle past the server's
@@ -86,8 +91,11 @@ async function paced(load: Load, bodies: string[]) {
   const agent = new Agent({ keepAlive: true, maxSockets: load.connections, scheduling: 'fifo' });
   const interval = 1000 / load.overallRate!;
   const latencies: number[] = [];
+  /** Each request's latency under the second of the run it was due in. */
+  let bySecond: number[][] = [];
   let non2xx = 0;
   let failures = errorKinds();
+  let started = performance.now();
   const send = (body: string, due: number) =>
     new Promise<void>((resolve) => {
       const req = request(
@@ -96,7 +104,9 @@ async function paced(load: Load, bodies: string[]) {
         (res) => {
           res.resume();
           res.on('end', () => {
-            latencies.push(performance.now() - due);
+            const latency = performance.now() - due;
+            latencies.push(latency);
+            (bySecond[Math.floor((due - started) / 1000)] ??= []).push(latency);
             if (res.statusCode! < 200 || res.statusCode! >= 300) non2xx += 1;
             resolve();
           });
@@ -117,9 +127,10 @@ async function paced(load: Load, bodies: string[]) {
   // Let the server finish that burst's work (and its garbage) before the clock starts.
   await new Promise((resolve) => setTimeout(resolve, 250));
   latencies.length = 0;
+  bySecond = [];
   non2xx = 0;
   failures = errorKinds();
-  const started = performance.now();
+  started = performance.now();
   const inFlight: Array<Promise<void>> = [];
   for (let n = 0; n < load.amount; n += 1) {
     const due = started + n * interval;
@@ -132,8 +143,9 @@ async function paced(load: Load, bodies: string[]) {
   latencies.sort((a, b) => a - b);
   return {
     total: latencies.length,
+    secondsP99: Array.from(bySecond, (second) => percentile99(second ?? [])),
     durationS: (performance.now() - started) / 1000,
-    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? 0),
+    p99: percentile99(latencies),
     non2xx,
     errors: failures.total,
     errorKinds: failures.kinds,

@@ -70,6 +70,8 @@ class GcPauses {
 
 interface LoadResult {
   total: number;
+  /** Paced runs: the p99 of the requests due in each second of the run. */
+  secondsP99?: number[];
   durationS: number;
   p99: number;
   non2xx: number;
@@ -77,6 +79,14 @@ interface LoadResult {
   errorKinds: Record<string, number>;
 }
 const SECRET = 'bench-secret-key';
+
+/** The seconds of a paced run whose own p99 passed 50 ms: one bad moment, or the whole run. */
+const slowSeconds = (r: LoadResult) => {
+  const slow = (r.secondsP99 ?? [])
+    .map((p99, second) => ({ p99, second }))
+    .filter(({ p99 }) => p99 >= 50);
+  return `${slow.length} of ${r.secondsP99?.length ?? 0}${slow.length ? ` (${slow.map(({ second, p99 }) => `${second} s: ${p99} ms`).join(', ')})` : ''}`;
+};
 
 const describeErrors = (r: LoadResult) =>
   r.errors === 0
@@ -247,6 +257,8 @@ async function main(): Promise<void> {
     ['saturated: webhook p99 ms', String(webhook.p99)],
     [`paced at ${overallRate}/s: baseline p99 ms`, String(pacedBaseline.p99)],
     [`paced at ${overallRate}/s: webhook p99 ms`, `${pacedWebhook.p99} (target < 50)`],
+    ['paced baseline: seconds with p99 >= 50 ms', slowSeconds(pacedBaseline)],
+    ['paced webhook: seconds with p99 >= 50 ms', slowSeconds(pacedWebhook)],
     ['paced webhook: app event loop max delay ms', (loopDelay.max / 1e6).toFixed(0)],
     ['paced baseline: app GC', String(baselineGc)],
     ['paced webhook: app GC', String(webhookGc)],
