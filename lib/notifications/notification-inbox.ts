@@ -57,6 +57,8 @@ const QUEUE_LIMIT = 1_000;
 const REFILL_BATCH = 100;
 /** Notifications held in memory while the database is unreachable, at most. */
 export const HELD_LIMIT = 10_000;
+/** Shutdown waits this long, at most, for held notifications to be written, then for settling. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface ReceiveResult {
   received: true;
@@ -117,7 +119,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.refillLater) clearTimeout(this.refillLater);
-    const unwritten = await this.held.stop();
+    const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
       const ids = unwritten.map((row) => `${row.requestId} (${row.status})`);
       this.logger.error(
@@ -127,7 +129,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     // Unsettled rows stay pending in the inbox; do not hold the shutdown for a slow gateway.
     await Promise.race([
       this.idle(),
-      new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
     ]);
   }
 

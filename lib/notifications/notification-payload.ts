@@ -18,8 +18,18 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A non-empty string of at most `max` characters, else null. One with a NUL character is refused
+ * too: PostgreSQL cannot store it, and no genuine notification has one.
+ */
 export const text = (value: unknown, max: number): string | null =>
-  typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+  typeof value === 'string' && value.length > 0 && value.length <= max && !value.includes('\u0000')
+    ? value
+    : null;
+
+/** Free text that is only stored (never signed): NUL characters dropped, then cut to `max`. */
+const storable = (value: string, max: number): string =>
+  value.replaceAll('\u0000', '').slice(0, max);
 
 /** What a PlacetoPay signature covers (an id, status.status, status.date) and the status around it. */
 export interface SignedFields {
@@ -60,8 +70,10 @@ export function readSignedFields(
     status: statusValue,
     date,
     reason:
-      typeof reason === 'string' || typeof reason === 'number' ? String(reason).slice(0, 64) : null,
-    message: typeof status.message === 'string' ? status.message.slice(0, 255) : null,
+      typeof reason === 'string' || typeof reason === 'number'
+        ? storable(String(reason), 64)
+        : null,
+    message: typeof status.message === 'string' ? storable(status.message, 255) : null,
     signature,
   };
 }

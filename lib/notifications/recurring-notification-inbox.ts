@@ -30,7 +30,7 @@ import { prepareRowInsert } from './row-insert';
  * may take it, and a poll that claimed it.
  */
 const CLAIM_MS = 60_000;
-/** Shutdown waits this long, at most, for a retry pass under way. */
+/** Shutdown waits this long, at most, for held notifications, then for a retry pass under way. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A failed event write is tried again after the notification's age, within these bounds. */
 const RETRY_MIN_MS = 5_000;
@@ -90,7 +90,7 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    const unwritten = await this.held.stop();
+    const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
       const ids = unwritten.map(
         ({ notification: n }) => `${n.internalReference} (${n.status}, reference ${n.reference})`,
@@ -121,16 +121,26 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     try {
       return await this.record(notification, receivedAt);
     } catch (error) {
-      // The database did not answer: PlacetoPay sends the notification once, so an error answer
-      // would lose it. It is held here, and recorded (its event fired) when the database answers.
+      // The database could not store it (down, restarting, or refusing the row): PlacetoPay sends
+      // it once, so an error answer would lose it. It is held here, and recorded (its event fired)
+      // when the database takes it.
       const key = `${notification.internalReference}|${notification.status}|${notification.date}`;
       const copy = this.held.get(key);
       // Only a verified copy replaces one held (a forgery sent ahead cannot silence it).
       if (copy && (copy.notification.verified || !notification.verified)) {
         return { received: true, duplicate: true };
       }
-      if (!this.held.hold(key, { notification, receivedAt: copy?.receivedAt ?? receivedAt })) {
-        throw error;
+      const entry = { notification, receivedAt: copy?.receivedAt ?? receivedAt };
+      if (!this.held.hold(key, entry)) {
+        // Full: a verified one takes the place of the oldest unverified one (unsigned posts
+        // during an outage must not crowd out a genuine charge).
+        const dropped = notification.verified
+          ? this.held.evict(({ notification: held }) => !held.verified)
+          : undefined;
+        if (!dropped || !this.held.hold(key, entry)) throw error;
+        this.logger.warn(
+          `held recurring notification for internalReference ${dropped.notification.internalReference} (unverified) dropped to make room for a verified one`,
+        );
       }
       this.logger.warn(
         `recurring notification for internalReference ${notification.internalReference} (${notification.status}, reference ${notification.reference}) could not be stored (${reason(error)}): held in memory until the database answers`,

@@ -857,6 +857,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         app.url!,
       );
       const rowsBefore = (await rowsOf(app.dataSource)).length;
+      const receivedAt = clock.now();
       const internalReference = await withTableAway(async () => {
         const charged = simulator.chargeRecurring(payment.requestId!, { tries: 3 });
         await simulator.notifications.settled();
@@ -878,6 +879,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(logs.text()).toContain(
         `recurring notification for internalReference ${internalReference} (APPROVED, reference ${payment.reference}) could not be stored`,
       );
+      // Written a while later, it keeps the time it was received.
+      clock.advance(30_000);
       await inbox().writeHeld();
       expect(inbox().heldCount).toBe(0);
       expect(await rowsOf(app.dataSource)).toHaveLength(rowsBefore + 1);
@@ -886,12 +889,101 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         tries: 3,
         paymentId: payment.id,
         eventState: 'written',
+        receivedAt,
       });
       expect(await chargeEvents(payment.id)).toHaveLength(1);
       await app.service.deliverPendingEvents();
       expect(charges.filter((event) => event.payment.id === payment.id)).toEqual([
         expect.objectContaining({ details: expect.objectContaining({ internalReference }) }),
       ]);
+    });
+
+    it('lets a verified copy replace an unverified one held, and evicts unverified ones for verified ones when full', async () => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-9`,
+        app.url!,
+      );
+      const replica = otherReplicaInbox();
+      // Room for two only.
+      (replica as unknown as { held: { limit: number } }).held.limit = 2;
+      const checked = (internalReference: number, verified: boolean) =>
+        ({
+          internalReferenceText: String(internalReference),
+          internalReference,
+          status: 'APPROVED',
+          date: DATE,
+          reason: '00',
+          message: null,
+          reference: payment.reference,
+          signature: `sha256:${'0'.repeat(64)}`,
+          tries: 1,
+          enabled: true,
+          algorithm: 'sha256',
+          verified,
+          signatureProblem: verified ? null : 'mismatch',
+        }) satisfies CheckedRecurringNotification;
+      try {
+        await withTableAway(async () => {
+          await replica.receive(checked(888_000_001, false));
+          await replica.receive(checked(888_000_001, true));
+          await replica.receive(checked(888_000_002, false));
+          expect(replica.heldCount).toBe(2);
+          // Full: an unverified one is refused; a verified one takes the oldest unverified place.
+          // (What it throws may come from another realm, better-sqlite3's: not an Error here.)
+          const unverified = replica.receive(checked(888_000_003, false));
+          expect(
+            await unverified.then(
+              () => 'answered',
+              () => 'thrown',
+            ),
+          ).toBe('thrown');
+          await replica.receive(checked(888_000_004, true));
+          expect(replica.heldCount).toBe(2);
+        });
+        await replica.writeHeld();
+      } finally {
+        await replica.onApplicationShutdown();
+      }
+      expect(logs.text()).toContain(
+        'held recurring notification for internalReference 888000002 (unverified) dropped to make room for a verified one',
+      );
+      const stored = await app.dataSource
+        .getRepository(PlacetoPayRecurringNotification)
+        .find({ where: { paymentId: payment.id }, order: { internalReference: 'ASC' } });
+      expect(stored.map((row) => [row.internalReference, row.verified])).toEqual([
+        [888_000_001, true],
+        [888_000_004, true],
+      ]);
+    });
+
+    it('stores NUL characters of the free text without them, and refuses them in what is matched', async () => {
+      const payment = await approvedRecurringPayment(
+        simulator,
+        app.service,
+        `RC-${engine.name}-10`,
+        app.url!,
+      );
+      const withNul = recurringNotification(555_000_111, payment.reference, {
+        status: { status: 'APPROVED', reason: '0\u00000', message: 'Appro\u0000ved', date: DATE },
+      });
+      expect(await post(app.url!, withNul)).toMatchObject({
+        status: 200,
+        json: { duplicate: false },
+      });
+      expect(await rowOf(555_000_111)).toMatchObject({
+        reason: '00',
+        message: 'Approved',
+        verified: true,
+        eventState: 'written',
+      });
+      const nulReference = recurringNotification(555_000_112, `${payment.reference}\u0000`);
+      expect(await post(app.url!, nulReference)).toMatchObject({
+        status: 400,
+        json: { reason: 'missing_fields', fields: ['reference'] },
+      });
+      expect(inbox().heldCount).toBe(0);
     });
 
     it('names at shutdown each charge it could still not store', async () => {

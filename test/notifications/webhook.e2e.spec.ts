@@ -240,6 +240,11 @@ describe.each(['express', 'fastify'] as AdapterName[])(
         ['requestId'],
       ],
       ['a bad requestId', { ...notification(5), requestId: 'five' }, ['requestId']],
+      [
+        'a NUL character in its date',
+        { ...notification(5), status: { status: 'APPROVED', date: `${DATE}\u0000` } },
+        ['status.date'],
+      ],
       ['an empty body', {}, ['requestId', 'status.status', 'status.date', 'signature']],
       ['an array', [1, 2, 3], ['requestId', 'status.status', 'status.date', 'signature']],
     ])('answers 400 to a notification with %s', async (_name, body, fields) => {
@@ -264,6 +269,18 @@ describe.each(['express', 'fastify'] as AdapterName[])(
       expect((await post(body)).status).toBe(200);
       await web.inbox.idle();
       expect(await inbox()).toEqual([expect.objectContaining({ requestId, state: 'settled' })]);
+    });
+
+    it('stores a reference with a NUL character as none (PostgreSQL could not store it)', async () => {
+      const requestId = await pendingPayment();
+      simulator.approve(requestId);
+      expect(
+        (await post(notification(requestId, 'APPROVED', { reference: 'R\u0000F' }))).status,
+      ).toBe(200);
+      await web.inbox.idle();
+      expect(await inbox()).toEqual([
+        expect.objectContaining({ requestId, reference: null, state: 'settled' }),
+      ]);
     });
 
     it('takes a form-encoded notification', async () => {
