@@ -106,7 +106,7 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
     ]);
   }
 
-  /** Recurring notifications verified but not yet written (the database was unreachable). */
+  /** Recurring notifications received but not yet written (the database could not take them). */
   get heldCount(): number {
     return this.held.size;
   }
