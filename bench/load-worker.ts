@@ -140,7 +140,6 @@ async function paced(load: Load, bodies: string[]) {
   }
   await Promise.all(inFlight);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
   return {
     total: latencies.length,
     secondsP99: Array.from(bySecond, (second) => percentile99(second ?? [])),

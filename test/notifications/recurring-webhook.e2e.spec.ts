@@ -90,6 +90,29 @@ function recurringNotification(
   };
 }
 
+/** A charge as the guard hands it to the inbox (for tests that call the inbox directly). */
+function checkedCharge(
+  internalReference: number,
+  reference: string,
+  verified: boolean,
+): CheckedRecurringNotification {
+  return {
+    internalReferenceText: String(internalReference),
+    internalReference,
+    status: 'APPROVED',
+    date: DATE,
+    reason: '00',
+    message: null,
+    reference,
+    signature: `sha256:${'0'.repeat(64)}`,
+    tries: 1,
+    enabled: true,
+    algorithm: 'sha256',
+    verified,
+    signatureProblem: verified ? null : 'mismatch',
+  };
+}
+
 /** No secret key, tranKey, nonce or notification signature in what was logged. */
 function expectNoSecretIn(logged: string, simulator: PlacetoPaySimulator): void {
   expect(logged).not.toContain(SECRET_KEY);
@@ -909,21 +932,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       // Room for two only.
       (replica as unknown as { held: { limit: number } }).held.limit = 2;
       const checked = (internalReference: number, verified: boolean) =>
-        ({
-          internalReferenceText: String(internalReference),
-          internalReference,
-          status: 'APPROVED',
-          date: DATE,
-          reason: '00',
-          message: null,
-          reference: payment.reference,
-          signature: `sha256:${'0'.repeat(64)}`,
-          tries: 1,
-          enabled: true,
-          algorithm: 'sha256',
-          verified,
-          signatureProblem: verified ? null : 'mismatch',
-        }) satisfies CheckedRecurringNotification;
+        checkedCharge(internalReference, payment.reference, verified);
       try {
         await withTableAway(async () => {
           await replica.receive(checked(888_000_001, false));
@@ -988,21 +997,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
 
     it('names at shutdown each charge it could still not store', async () => {
       const replica = otherReplicaInbox();
-      const notification: CheckedRecurringNotification = {
-        internalReferenceText: '777000111',
-        internalReference: 777_000_111,
-        status: 'APPROVED',
-        date: DATE,
-        reason: '00',
-        message: null,
-        reference: `RC-${engine.name}-7`,
-        signature: `sha256:${'0'.repeat(64)}`,
-        tries: 1,
-        enabled: true,
-        algorithm: 'sha256',
-        verified: true,
-        signatureProblem: null,
-      };
+      const notification = checkedCharge(777_000_111, `RC-${engine.name}-7`, true);
       await withTableAway(async () => {
         expect(await replica.receive(notification)).toEqual({ received: true, duplicate: false });
         expect(replica.heldCount).toBe(1);
