@@ -8,7 +8,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { Semaphore } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
@@ -348,10 +348,16 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       }
       if (!isFinalStatus(payment.status) && this.options.notificationQuery) {
         const session = await this.client.getSession(row.requestId);
-        const { outcome } = await this.lifecycle.applyWith(
+        const { outcome, alongside } = await this.lifecycle.applyWith(
           { source: 'notification', session },
-          { current: payment },
+          {
+            current: payment,
+            // A change with events settles the row in its own transaction: one round trip less.
+            alongside: (manager, written) =>
+              this.settledAlongside(manager, row, written.status as PaymentStatus),
+          },
         );
+        if (alongside) return true;
         if (outcome.kind === 'unknown_payment') {
           await this.finish(row, 'unknown_payment');
           return true;
@@ -414,15 +420,35 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     return true;
   }
 
+  /** Ends the row's settlement; with a manager, inside that transaction. */
   private async finish(
     row: PlacetoPayNotification,
     state: 'settled' | 'unknown_payment',
+    manager?: EntityManager,
   ): Promise<void> {
-    await this.transactions.exclusive(() =>
-      this.notifications.update(
+    const write = (m: EntityManager) =>
+      m.update(
+        PlacetoPayNotification,
         { id: row.id },
         { state, settledAt: this.clock.now(), lastError: null },
-      ),
-    );
+      );
+    await (manager
+      ? write(manager)
+      : this.transactions.exclusive(() => write(this.notifications.manager)));
+  }
+
+  /**
+   * Inside the transaction that applies the queried session: marks the row settled, unless the
+   * notification said final and the payment is not (then it is asked again later). False when
+   * it did not write.
+   */
+  private async settledAlongside(
+    manager: EntityManager,
+    row: PlacetoPayNotification,
+    status: PaymentStatus,
+  ): Promise<boolean> {
+    if (FINAL_GATEWAY_STATUSES.has(row.status) && !isFinalStatus(status)) return false;
+    await this.finish(row, 'settled', manager);
+    return true;
   }
 }

@@ -44,6 +44,11 @@ interface Mutation<R> {
    * up (someone else made it already).
    */
   alsoWrite?: (manager: EntityManager) => Promise<boolean>;
+  /**
+   * A caller's own write, made in the transaction only if the change has one (it writes events);
+   * it does not give a change without events a transaction of its own.
+   */
+  alongside?: (manager: EntityManager, written: PlacetoPayPayment) => Promise<void>;
 }
 
 /** Rolls a change's transaction back when its `alsoWrite` says someone else made it. */
@@ -250,13 +255,19 @@ export class PaymentLifecycle {
       /** The schedule is only written while this replica holds the payment's lease. */
       leaseOwner?: string;
       schedule?: (current: PlacetoPayPayment) => Partial<PlacetoPayPayment> | null;
+      /**
+       * The caller's own write, in the transaction of a change that writes events, given the row
+       * as written; true when it wrote. `alongside` in the result says it did and was committed.
+       */
+      alongside?: (manager: EntityManager, written: PlacetoPayPayment) => Promise<boolean>;
     },
-  ): Promise<{ outcome: ApplyOutcome; scheduled: boolean }> {
+  ): Promise<{ outcome: ApplyOutcome; scheduled: boolean; alongside: boolean }> {
     const found =
       options.current ?? (await this.repository.findByRequestId(observation.session.requestId));
-    if (!found) return { outcome: { kind: 'unknown_payment' }, scheduled: false };
+    if (!found) return { outcome: { kind: 'unknown_payment' }, scheduled: false, alongside: false };
     let seen = '';
     let scheduled = false;
+    let alongside = false;
     const outcome = await this.mutate<ApplyOutcome>(
       found.id,
       (current) => {
@@ -275,6 +286,12 @@ export class PaymentLifecycle {
           mutation.changes = { ...mutation.changes, ...next };
           mutation.leaseOwner = options.leaseOwner;
         }
+        const write = options.alongside;
+        if (mutation && write) {
+          mutation.alongside = async (manager, written) => {
+            alongside = await write(manager, written);
+          };
+        }
         return mutation;
       },
       options.current,
@@ -282,6 +299,8 @@ export class PaymentLifecycle {
     return {
       outcome: outcome ?? { kind: 'unchanged', status: seen },
       scheduled: outcome !== undefined && scheduled,
+      // Set only by a transaction that went on to commit: one that failed threw instead.
+      alongside: outcome !== undefined && alongside,
     };
   }
 
@@ -525,14 +544,13 @@ export class PaymentLifecycle {
       }
       const won = await this.transactions
         .run(async (manager) => {
-          const set = await this.compareAndSet(
+          const updated = await this.compareAndSet(
             manager,
             current,
             mutation.changes,
             mutation.leaseOwner,
           );
-          if (!set) return false;
-          const updated = await manager.findOneByOrFail(PlacetoPayPayment, { id: paymentId });
+          if (!updated) return false;
           if (mutation.instrument) {
             const { id, facts, payer } = mutation.instrument;
             if (await this.vault.storeWith(manager, updated, facts, id, payer)) {
@@ -549,6 +567,7 @@ export class PaymentLifecycle {
             }
           }
           await this.writeEvents(manager, current, updated, mutation);
+          await mutation.alongside?.(manager, updated);
           if (mutation.alsoWrite && !(await mutation.alsoWrite(manager))) throw new MadeElsewhere();
           return true;
         })
@@ -568,19 +587,26 @@ export class PaymentLifecycle {
     );
   }
 
+  /**
+   * The UPDATE that lands only on the version `current` was read at. Returns the row as written
+   * (no read back: it is `current` with the changes), or null when the race was lost. The probe's
+   * lease and schedule columns are written without a new version, so there they may be stale;
+   * events and instruments never carry them.
+   */
   private async compareAndSet(
     manager: EntityManager,
     current: PlacetoPayPayment,
     changes: Partial<PlacetoPayPayment>,
     leaseOwner?: string,
-  ): Promise<boolean> {
+  ): Promise<PlacetoPayPayment | null> {
     const escape = (name: string) => manager.connection.driver.escape(name);
+    const updatedAt = new Date();
     const query = manager
       .createQueryBuilder()
       .update(PlacetoPayPayment)
       .set({
         ...(changes as QueryDeepPartialEntity<PlacetoPayPayment>),
-        updatedAt: new Date(),
+        updatedAt,
         version: () => `${escape('version')} + 1`,
       })
       .where(`${escape('id')} = :id`, { id: current.id })
@@ -595,7 +621,11 @@ export class PaymentLifecycle {
       query.andWhere(`${escape('status')} IN (:...from)`, { from: statusesBefore(to) });
     }
     const result = await query.execute();
-    return result.affected === 1;
+    if (result.affected !== 1) return null;
+    return Object.assign(new PlacetoPayPayment(), current, changes, {
+      updatedAt,
+      version: current.version + 1,
+    });
   }
 
   private async writeEvents<R>(

@@ -128,6 +128,54 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       });
     }
 
+    it("settles an approving notification in 8 statements, the row settled in the change's own transaction", async () => {
+      const statements: string[] = [];
+      const counted = await startPaymentsApp(
+        engine,
+        { baseUrl: simulator.url, eventPollMs: 0 },
+        logs,
+        { clock, statements },
+      );
+      try {
+        const payment = await counted.service.createPayment({
+          reference: 'COUNT-1',
+          description: 'statements of one settlement',
+          amount: { currency: 'COP', total: 10_000 },
+          returnUrl: 'https://shop.example.com/return',
+          ipAddress: '127.0.0.1',
+          userAgent: 'jest',
+        });
+        simulator.approve(payment.requestId);
+        const counting = counted.moduleRef.get(NotificationInbox);
+        await counting.receive(verified(payment.requestId));
+        statements.length = 0;
+        await counting.idle();
+        const verbs = statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase());
+        // Claim the row, read the payment; then one transaction: the payment's compare-and-set,
+        // the last event sequence, the event, the row settled.
+        expect(verbs).toEqual([
+          'UPDATE',
+          'SELECT',
+          expect.stringMatching(/^(BEGIN|START)$/),
+          'UPDATE',
+          'SELECT',
+          'INSERT',
+          'UPDATE',
+          'COMMIT',
+        ]);
+        expect(statements[6]).toContain('placetopay_notifications');
+        expect(await counted.repository.findById(payment.id)).toMatchObject({
+          status: 'APPROVED',
+        });
+        const row = await counted.dataSource
+          .getRepository(PlacetoPayNotification)
+          .findOneByOrFail({ requestId: payment.requestId });
+        expect(row).toMatchObject({ state: 'settled', attempts: 1 });
+      } finally {
+        await counted.close();
+      }
+    });
+
     it('keeps at most 1,000 notifications in memory under a stream faster than settling, and settles every one', async () => {
       const first = 6_100_000;
       const count = 1_200;

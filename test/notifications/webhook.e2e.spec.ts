@@ -137,6 +137,29 @@ describe.each(['express', 'fastify'] as AdapterName[])(
       expect((await inbox())[0].state).toBe('settled');
     });
 
+    it('applies a part paid, but keeps a notification of APPROVED pending until the session is', async () => {
+      const { requestId } = await web.service.createPayment({
+        ...order(`WH-${adapter}-${++counter}`),
+        allowPartial: true,
+      });
+      simulator.approve(requestId, { amount: 12000 });
+      expect((await post(notification(requestId))).status).toBe(200);
+      await web.inbox.idle();
+      // The part paid is applied (with its event); the row is not settled with it.
+      expect(await statusOf(requestId)).toBe('APPROVED_PARTIAL');
+      const [row] = await inbox();
+      expect(row).toMatchObject({
+        state: 'pending',
+        lastError: 'the session is APPROVED_PARTIAL, the notification said APPROVED',
+      });
+
+      simulator.approve(requestId, { amount: 20000 });
+      clock.time = row.nextAttemptAt.getTime();
+      await web.inbox.retryDue();
+      expect(await statusOf(requestId)).toBe('APPROVED');
+      expect((await inbox())[0].state).toBe('settled');
+    });
+
     it('cannot be used to pollute Object.prototype', async () => {
       const bodies = [
         { '__proto__[polluted]': 'x' },

@@ -2,6 +2,7 @@ import {
   ALL_PAYMENT_STATUSES,
   PaymentStatus,
   canTransition,
+  paymentSnapshot,
   type PlacetoPayPayment,
 } from 'nestjs-placetopay';
 import { enginesUnderTest } from '../support/databases';
@@ -109,6 +110,26 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         franchise: 'CR_VS',
       });
       expect(JSON.stringify(after.gatewaySnapshot)).not.toContain('processorFields');
+    });
+
+    it('snapshots in each event the row exactly as its change stored it', async () => {
+      // The row an event carries is built from the one read and the changes (no read back).
+      const payment = await seedPayment(app, PaymentStatus.PENDING);
+      const snapshots: Array<Record<string, unknown>> = [];
+      for (const [status, amounts] of [
+        ['PENDING', undefined],
+        ['APPROVED_PARTIAL', { total: 125000, paid: 50000 }],
+        ['APPROVED', undefined],
+      ] as const) {
+        await app.lifecycle.apply({
+          source: 'probe',
+          session: observedSession(payment.requestId!, status, amounts),
+        });
+        snapshots.push(paymentSnapshot(await reload(payment)));
+      }
+      const events = await history(payment);
+      expect(events.map((e) => e.type)).toEqual(['payment.partially_approved', 'payment.approved']);
+      expect(events.map((e) => e.payload.payment)).toEqual([snapshots[1], snapshots[2]]);
     });
 
     it('keeps final statuses absorbing, whatever arrives later', async () => {

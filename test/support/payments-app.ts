@@ -17,7 +17,7 @@ import {
   type PlacetoPayModuleOptions,
   type RedirectInformation,
 } from 'nestjs-placetopay';
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import type { Engine, TestDatabase } from './databases';
 import { LOGIN, SECRET_KEY } from './fixtures';
 import type { LogCapture } from './log-capture';
@@ -46,6 +46,8 @@ export interface PaymentsAppExtras {
   database?: TestDatabase;
   /** Serve HTTP on a loopback port (the webhook route included); `url` is its base. */
   listen?: boolean;
+  /** Every SQL statement the app sends is pushed here (BEGIN and COMMIT included). */
+  statements?: string[];
 }
 
 export async function startPaymentsApp(
@@ -64,6 +66,7 @@ export async function startPaymentsApp(
         migrations: PLACETOPAY_MIGRATIONS,
         migrationsRun: true,
         logging: false,
+        ...(extras.statements ? { logger: statementLog(extras.statements) } : {}),
       }),
       PlacetoPayModule.forRoot({
         login: LOGIN,
@@ -183,5 +186,18 @@ export function observedSession(
           : [],
     subscription: null,
     autopay: null,
+  };
+}
+
+/** A TypeORM logger that keeps the text of every statement sent. */
+function statementLog(statements: string[]): TypeOrmLogger {
+  const ignore = () => undefined;
+  return {
+    logQuery: (query) => void statements.push(query),
+    logQueryError: ignore,
+    logQuerySlow: ignore,
+    logSchemaBuild: ignore,
+    logMigration: ignore,
+    log: ignore,
   };
 }
