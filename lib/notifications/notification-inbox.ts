@@ -338,7 +338,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
   private async settle(row: PlacetoPayNotification): Promise<boolean> {
     if (this.stopped || !(await this.claim(row))) return false;
     try {
-      const payment = await this.payments.findByRequestId(row.requestId);
+      const payment = await this.lifecycle.findForChange({ requestId: row.requestId });
       if (!payment) {
         this.logger.warn(
           `notification for unknown requestId ${row.requestId} (reference ${row.reference ?? '-'}) recorded`,

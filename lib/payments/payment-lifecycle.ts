@@ -118,6 +118,12 @@ export function paymentSnapshot(payment: PlacetoPayPayment): Record<string, unkn
 @Injectable()
 export class PaymentLifecycle {
   private readonly logger = new Logger('PlacetoPayLifecycle');
+  /**
+   * A payment's last event sequence, read with the row by `findForChange`. Events are only written
+   * by a change that lands on the version read, and each such change moves the version on, so the
+   * number holds for as long as the row does: the change needs no MAX query of its own.
+   */
+  private readonly lastSequences = new WeakMap<PlacetoPayPayment, number>();
 
   constructor(
     private readonly transactions: TransactionRunner,
@@ -238,6 +244,36 @@ export class PaymentLifecycle {
     );
   }
 
+  /**
+   * Reads a payment to change it: the row and its last event sequence in one statement (on
+   * SQLite's shared connection, never inside another transaction).
+   */
+  async findForChange(
+    where: { id: string } | { requestId: number },
+  ): Promise<PlacetoPayPayment | null> {
+    const payments = this.repository.payments;
+    const escape = (name: string) => payments.manager.connection.driver.escape(name);
+    const [column, value] = 'id' in where ? ['id', where.id] : ['requestId', where.requestId];
+    const { entities, raw } = await this.transactions.exclusive(() =>
+      payments
+        .createQueryBuilder('p')
+        .addSelect(
+          (events) =>
+            events
+              .select(`MAX(e.${escape('sequence')})`)
+              .from(PlacetoPayPaymentEvent, 'e')
+              .where(`e.${escape('paymentId')} = p.${escape('id')}`),
+          'lastSequence',
+        )
+        .where(`p.${escape(column)} = :value`, { value })
+        .getRawAndEntities<{ lastSequence: number | string | null }>(),
+    );
+    const payment = entities[0];
+    if (!payment) return null;
+    this.lastSequences.set(payment, Number(raw[0].lastSequence ?? 0));
+    return payment;
+  }
+
   /** Applies a queried session. The only way a gateway status reaches a payment. */
   async apply(observation: SessionObservation): Promise<ApplyOutcome> {
     return (await this.applyWith(observation, {})).outcome;
@@ -263,7 +299,7 @@ export class PaymentLifecycle {
     },
   ): Promise<{ outcome: ApplyOutcome; scheduled: boolean; alongside: boolean }> {
     const found =
-      options.current ?? (await this.repository.findByRequestId(observation.session.requestId));
+      options.current ?? (await this.findForChange({ requestId: observation.session.requestId }));
     if (!found) return { outcome: { kind: 'unknown_payment' }, scheduled: false, alongside: false };
     let seen = '';
     let scheduled = false;
@@ -294,7 +330,7 @@ export class PaymentLifecycle {
         }
         return mutation;
       },
-      options.current,
+      found,
     );
     return {
       outcome: outcome ?? { kind: 'unchanged', status: seen },
@@ -528,10 +564,7 @@ export class PaymentLifecycle {
     const payments = this.repository.payments;
     for (let race = 0; race < MAX_RACES; race++) {
       const current =
-        race === 0 && readAlready
-          ? readAlready
-          : // On SQLite's one shared connection a read must not land inside another transaction.
-            await this.transactions.exclusive(() => payments.findOneBy({ id: paymentId }));
+        race === 0 && readAlready ? readAlready : await this.findForChange({ id: paymentId });
       if (!current) throw new PaymentMissingError(`payment ${paymentId} does not exist`);
       const mutation = decide(current);
       if (!mutation) return undefined;
@@ -635,13 +668,7 @@ export class PaymentLifecycle {
     mutation: Mutation<R>,
   ): Promise<void> {
     if (mutation.events.length === 0) return;
-    const escape = (name: string) => manager.connection.driver.escape(name);
-    const last = await manager
-      .createQueryBuilder(PlacetoPayPaymentEvent, 'e')
-      .select(`MAX(e.${escape('sequence')})`, 'max')
-      .where(`e.${escape('paymentId')} = :id`, { id: after.id })
-      .getRawOne<{ max: number | string | null }>();
-    let sequence = Number(last?.max ?? 0);
+    let sequence = this.lastSequences.get(before) ?? (await this.lastSequence(manager, after.id));
     const now = new Date();
     const snapshot = paymentSnapshot(after);
     const rows = mutation.events.map(({ type, details }) =>
@@ -668,6 +695,17 @@ export class PaymentLifecycle {
       rows as QueryDeepPartialEntity<PlacetoPayPaymentEvent>[],
     );
     await this.dispatcher.fanOut(manager, rows);
+  }
+
+  /** For a row read without it (by the probe's claim, say). */
+  private async lastSequence(manager: EntityManager, paymentId: string): Promise<number> {
+    const escape = (name: string) => manager.connection.driver.escape(name);
+    const last = await manager
+      .createQueryBuilder(PlacetoPayPaymentEvent, 'e')
+      .select(`MAX(e.${escape('sequence')})`, 'max')
+      .where(`e.${escape('paymentId')} = :id`, { id: paymentId })
+      .getRawOne<{ max: number | string | null }>();
+    return Number(last?.max ?? 0);
   }
 }
 

@@ -132,6 +132,35 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(events.map((e) => e.payload.payment)).toEqual([snapshots[1], snapshots[2]]);
     });
 
+    it('numbers events from the sequence read with the row, and again after a stale read', async () => {
+      const payment = await seedPayment(app, PaymentStatus.PENDING);
+      const stale = (await app.lifecycle.findForChange({ id: payment.id }))!;
+      await app.lifecycle.apply({
+        source: 'return',
+        session: observedSession(payment.requestId!, 'APPROVED_PARTIAL'),
+      });
+      // Decided on the stale row first: that write loses, and the row is read again.
+      const { outcome } = await app.lifecycle.applyWith(
+        { source: 'probe', session: observedSession(payment.requestId!, 'APPROVED') },
+        { current: stale },
+      );
+      expect(outcome).toEqual({ kind: 'transitioned', from: 'APPROVED_PARTIAL', to: 'APPROVED' });
+      // A row read without its sequence (as the probe's claim reads them) asks for it.
+      await app.lifecycle.applyWith(
+        {
+          source: 'probe',
+          session: observedSession(payment.requestId!, 'APPROVED', { refunded: true }),
+        },
+        { current: await reload(payment) },
+      );
+      const events = await history(payment);
+      expect(events.map((e) => [e.type, e.sequence])).toEqual([
+        ['payment.partially_approved', 1],
+        ['payment.approved', 2],
+        ['payment.refunded', 3],
+      ]);
+    });
+
     it('keeps final statuses absorbing, whatever arrives later', async () => {
       const payment = await seedPayment(app, PaymentStatus.PENDING);
       await app.lifecycle.apply({
