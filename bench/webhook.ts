@@ -22,7 +22,7 @@ import {
   PlacetoPayService,
 } from 'nestjs-placetopay';
 import { signNotification } from 'nestjs-placetopay/testing';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,16 @@ const slowSeconds = (r: LoadResult) => {
     .filter(({ p99 }) => p99 >= 50);
   return `${slow.length} of ${r.secondsP99?.length ?? 0}${slow.length ? ` (${slow.map(({ second, p99 }) => `${second} s: ${p99} ms`).join(', ')})` : ''}`;
 };
+
+/**
+ * The same fixed CPU work (hashing) timed on this thread: on a shared host the CPU a process gets
+ * varies from minute to minute, and this shows how fast the machine was around each measure.
+ */
+function cpuMarkerMs(): number {
+  const started = performance.now();
+  for (let i = 0; i < 100_000; i++) createHash('sha256').update(`marker ${i}`).digest('hex');
+  return Math.round(performance.now() - started);
+}
 
 const describeErrors = (r: LoadResult) =>
   r.errors === 0
@@ -214,6 +224,7 @@ async function main(): Promise<void> {
   await run('/baseline', { amount: SATURATED });
   await run('/placetopay/notification', { amount: WARM_UP, from: 0 });
   await app.get(NotificationInbox).idle();
+  const markers = [cpuMarkerMs()];
   const baseline = await run('/baseline', { amount: SATURATED });
   // Throughput over the whole run (total / duration), steadier than autocannon's per-second average.
   const throughput = (r: LoadResult) => r.total / r.durationS;
@@ -221,6 +232,7 @@ async function main(): Promise<void> {
   const [pacedBaseline, baselineGc] = await GcPauses.during(() =>
     run('/baseline', { amount: PACED, overallRate, warmFrom: 0 }),
   );
+  markers.push(cpuMarkerMs());
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const started = performance.now();
@@ -234,6 +246,7 @@ async function main(): Promise<void> {
     }),
   );
   loopDelay.disable();
+  markers.push(cpuMarkerMs());
   await app.get(NotificationInbox).idle();
   const webhook = await run('/placetopay/notification', {
     amount: SATURATED,
@@ -260,6 +273,7 @@ async function main(): Promise<void> {
     ['paced baseline: seconds with p99 >= 50 ms', slowSeconds(pacedBaseline)],
     ['paced webhook: seconds with p99 >= 50 ms', slowSeconds(pacedWebhook)],
     ['paced webhook: app event loop max delay ms', (loopDelay.max / 1e6).toFixed(0)],
+    ['CPU marker ms: start / between / end', `${markers.join(' / ')} (lower is faster)`],
     ['paced baseline: app GC', String(baselineGc)],
     ['paced webhook: app GC', String(webhookGc)],
     ['webhook non-2xx answers', String(webhook.non2xx + pacedWebhook.non2xx)],

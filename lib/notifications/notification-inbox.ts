@@ -353,8 +353,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
           {
             current: payment,
             // A change with events settles the row in its own transaction: one round trip less.
-            alongside: (manager, written) =>
-              this.settledAlongside(manager, row, written.status as PaymentStatus),
+            alongside: (manager, written) => this.settledAlongside(manager, row, written.status),
           },
         );
         if (alongside) return true;
