@@ -137,7 +137,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         { clock, statements },
       );
       try {
-        const payment = await counted.service.createPayment({
+        const { payment, requestId } = await counted.service.createPayment({
           reference: 'COUNT-1',
           description: 'statements of one settlement',
           amount: { currency: 'COP', total: 10_000 },
@@ -145,9 +145,9 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           ipAddress: '127.0.0.1',
           userAgent: 'jest',
         });
-        simulator.approve(payment.requestId);
+        simulator.approve(requestId);
         const counting = counted.moduleRef.get(NotificationInbox);
-        await counting.receive(verified(payment.requestId));
+        await counting.receive(verified(requestId));
         statements.length = 0;
         await counting.idle();
         const verbs = statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase());
@@ -168,7 +168,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         });
         const row = await counted.dataSource
           .getRepository(PlacetoPayNotification)
-          .findOneByOrFail({ requestId: payment.requestId });
+          .findOneByOrFail({ requestId });
         expect(row).toMatchObject({ state: 'settled', attempts: 1 });
       } finally {
         await counted.close();
