@@ -45,8 +45,8 @@ interface Mutation<R> {
    */
   alsoWrite?: (manager: EntityManager) => Promise<boolean>;
   /**
-   * A caller's own write, made in the transaction only if the change has one (it writes events);
-   * it does not give a change without events a transaction of its own.
+   * A caller's own write, made in the change's transaction when it has one (it writes events, or
+   * has `alsoWrite`); it does not give a change a transaction of its own.
    */
   alongside?: (manager: EntityManager, written: PlacetoPayPayment) => Promise<void>;
 }
@@ -280,20 +280,26 @@ export class PaymentLifecycle {
   }
 
   /**
-   * `apply` for the probe: when the observation changes a payment that stays open, the next check
-   * (`schedule(current)`) is written by the same UPDATE. `scheduled` says whether it was.
+   * `apply` with options. For the probe: when the observation changes a payment that stays open,
+   * the next check (`schedule(current)`) is written by the same UPDATE; `scheduled` says whether it
+   * was. For the webhook's inbox: `alongside`.
    */
   async applyWith(
     observation: SessionObservation,
     options: {
-      /** The row as the caller read it: the first decision is made on it (a stale one loses). */
+      /**
+       * The row as the caller read it, whole and unmodified: the first decision is made on it (a
+       * stale one loses), and the events of a change made on it carry its values.
+       */
       current?: PlacetoPayPayment;
       /** The schedule is only written while this replica holds the payment's lease. */
       leaseOwner?: string;
       schedule?: (current: PlacetoPayPayment) => Partial<PlacetoPayPayment> | null;
       /**
        * The caller's own write, in the transaction of a change that writes events, given the row
-       * as written; true when it wrote. `alongside` in the result says it did and was committed.
+       * as written (its lease and schedule columns may be stale: the probe writes them without a
+       * new version); true when it wrote. `alongside` in the result says it did and was committed.
+       * Its failure rolls the change back.
        */
       alongside?: (manager: EntityManager, written: PlacetoPayPayment) => Promise<boolean>;
     },
@@ -553,8 +559,9 @@ export class PaymentLifecycle {
    * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. The
    * read needs no transaction: the UPDATE only lands on the version that was read, so a decision
    * made on a stale (or, on SQLite, uncommitted) row simply loses and is made again on the fresh
-   * one. A change with events writes them in the same transaction as its UPDATE, with its
-   * `alsoWrite`: if that returns false, the transaction is rolled back and the result is undefined.
+   * one. A change with events writes them in the same transaction as its UPDATE, then its
+   * `alongside` and its `alsoWrite`: if that returns false, the transaction is rolled back and the
+   * result is undefined.
    */
   private async mutate<R>(
     paymentId: string,

@@ -21,7 +21,7 @@ export class PlacetoPayPaymentEvent {
   })
   payment?: PlacetoPayPayment;
 
-  /** The payment's version after the change: orders the events of one payment. */
+  /** 1, 2, 3... per payment (a change may write several events): orders a payment's events. */
   @Column({ name: 'sequence', type: 'int' })
   sequence!: number;
 
