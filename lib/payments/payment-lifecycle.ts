@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { EventDispatcher } from '../events/event-dispatcher';
 import type { PaymentSource, PlacetoPayEventType } from '../events/placetopay-event-type';
@@ -257,14 +257,7 @@ export class PaymentLifecycle {
     const { entities, raw } = await this.transactions.exclusive(() =>
       payments
         .createQueryBuilder('p')
-        .addSelect(
-          (events) =>
-            events
-              .select(`MAX(e.${escape('sequence')})`)
-              .from(PlacetoPayPaymentEvent, 'e')
-              .where(`e.${escape('paymentId')} = p.${escape('id')}`),
-          'lastSequence',
-        )
+        .addSelect((events) => lastSequenceOf(events, escape, `p.${escape('id')}`), 'lastSequence')
         .where(`p.${escape(column)} = :value`, { value })
         .getRawAndEntities<{ lastSequence: number | string | null }>(),
     );
@@ -707,13 +700,23 @@ export class PaymentLifecycle {
   /** For a row read without it (by the probe's claim, say). */
   private async lastSequence(manager: EntityManager, paymentId: string): Promise<number> {
     const escape = (name: string) => manager.connection.driver.escape(name);
-    const last = await manager
-      .createQueryBuilder(PlacetoPayPaymentEvent, 'e')
-      .select(`MAX(e.${escape('sequence')})`, 'max')
-      .where(`e.${escape('paymentId')} = :id`, { id: paymentId })
-      .getRawOne<{ max: number | string | null }>();
-    return Number(last?.max ?? 0);
+    const last = await lastSequenceOf(manager.createQueryBuilder(), escape, ':id')
+      .setParameter('id', paymentId)
+      .getRawOne<{ last: number | string | null }>();
+    return Number(last?.last ?? 0);
   }
+}
+
+/** The highest event sequence of the payment whose id `paymentId` gives (a column or parameter). */
+function lastSequenceOf(
+  query: SelectQueryBuilder<ObjectLiteral>,
+  escape: (name: string) => string,
+  paymentId: string,
+): SelectQueryBuilder<ObjectLiteral> {
+  return query
+    .select(`MAX(e.${escape('sequence')})`, 'last')
+    .from(PlacetoPayPaymentEvent, 'e')
+    .where(`e.${escape('paymentId')} = ${paymentId}`);
 }
 
 function parseDate(value: string | null): Date | null {
