@@ -26,7 +26,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createBenchDatabase } from './bench-database';
 import { reportResult } from './bench-result';
@@ -45,11 +45,22 @@ class GcPauses {
   count = 0;
   totalMs = 0;
   maxMs = 0;
+  /** Full (mark-compact) collections: the long pauses, where the heap's size matters. */
+  majorCount = 0;
+  majorMaxMs = 0;
+  heapAfterMb = 0;
   private readonly observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       this.count += 1;
       this.totalMs += entry.duration;
       this.maxMs = Math.max(this.maxMs, entry.duration);
+      if (
+        (entry as { detail?: { kind?: number } }).detail?.kind ===
+        constants.NODE_PERFORMANCE_GC_MAJOR
+      ) {
+        this.majorCount += 1;
+        this.majorMaxMs = Math.max(this.majorMaxMs, entry.duration);
+      }
     }
   });
 
@@ -60,11 +71,15 @@ class GcPauses {
       return [await work(), pauses];
     } finally {
       pauses.observer.disconnect();
+      pauses.heapAfterMb = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
     }
   }
 
   toString(): string {
-    return `${this.count} pauses, ${this.totalMs.toFixed(0)} ms in all, longest ${this.maxMs.toFixed(0)} ms`;
+    return (
+      `${this.count} pauses, ${this.totalMs.toFixed(0)} ms in all, longest ${this.maxMs.toFixed(0)} ms; ` +
+      `${this.majorCount} full, longest ${this.majorMaxMs.toFixed(0)} ms; heap ${this.heapAfterMb} MB after`
+    );
   }
 }
 
