@@ -96,6 +96,42 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(rows.map((r) => r.status).sort()).toEqual(['APPROVED', 'REJECTED']);
     });
 
+    it('writes notifications that arrive together in one INSERT; a duplicate among them is answered alone', async () => {
+      const statements: string[] = [];
+      const counting = await startPaymentsApp(
+        engine,
+        { baseUrl: simulator.url, eventPollMs: 0 },
+        logs,
+        { clock, statements },
+      );
+      try {
+        const receiving = counting.moduleRef.get(NotificationInbox);
+        const inserts = () =>
+          statements.filter((sql) => /^\s*INSERT INTO\W+placetopay_notifications/i.test(sql));
+        // Two INSERTs go at once; the three that arrive meanwhile wait and go together.
+        const first = [6_100_001, 6_100_002, 6_100_003, 6_100_004, 6_100_005];
+        const answers = await Promise.all(first.map((id) => receiving.receive(verified(id))));
+        expect(answers.every((a) => !a.duplicate)).toBe(true);
+        expect(inserts()).toHaveLength(3);
+        // A batch holding a copy of a stored notification is refused whole: each of its rows is
+        // tried again alone, so only the copy is a duplicate and every other row is stored.
+        statements.length = 0;
+        const second = [6_100_006, 6_100_007, 6_100_001, 6_100_008];
+        const again = await Promise.all(second.map((id) => receiving.receive(verified(id))));
+        expect(again.map((a) => a.duplicate)).toEqual([false, false, true, false]);
+        expect(inserts()).toHaveLength(3 + 2);
+        await receiving.idle();
+        const stored = await counting.dataSource
+          .getRepository(PlacetoPayNotification)
+          .findBy({ requestId: Between(6_100_001, 6_100_008) });
+        expect(stored.map((row) => row.requestId).sort()).toEqual(
+          [...first, 6_100_006, 6_100_007, 6_100_008].sort(),
+        );
+      } finally {
+        await counting.close();
+      }
+    });
+
     // Two apps on one database need a server engine: SQLite here is in memory, one app's own.
     if (engine.name !== 'sqlite') {
       it('leaves a fresh row to the process that received it for a minute, then to any replica', async () => {
