@@ -1,3 +1,11 @@
+/** A statement that took longer than the batcher waits: its rows are failed, its slot freed. */
+export class InsertTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the INSERT did not finish within ${timeoutMs} ms`);
+    this.name = 'InsertTimeoutError';
+  }
+}
+
 /**
  * Writes rows in as few statements as the database's pace allows: a row added while `concurrency`
  * statements are under way waits for one of them to end, then goes with every row that waited
@@ -5,11 +13,15 @@
  * under way, a row is written at once. Each row's promise settles when its statement has.
  *
  * A batch is one statement, all or nothing. When the database refused it (`retryAlone` says so,
- * for instance for one duplicate key), each of its rows is tried again alone, all at once, so a
- * row's refusal is that row's alone. Any other failure (the database unreachable) is every row's.
+ * for instance for one duplicate key), its rows are tried again alone, one after another in the
+ * same slot (so the answers never take more than `concurrency` connections), until one fails in a
+ * way `retryAlone` does not accept: that error is then every remaining row's. A statement that
+ * outlasts `timeoutMs` fails its rows with InsertTimeoutError and frees its slot, so one stuck
+ * connection cannot hold every later row.
  */
 export class InsertBatcher<T> {
   private readonly waiting: Array<Waiting<T>> = [];
+  private readonly drained: Array<() => void> = [];
   private writing = 0;
 
   constructor(
@@ -18,6 +30,7 @@ export class InsertBatcher<T> {
       concurrency: number;
       maxBatch: number;
       retryAlone: (error: unknown) => boolean;
+      timeoutMs: number;
     },
   ) {}
 
@@ -29,6 +42,12 @@ export class InsertBatcher<T> {
     });
   }
 
+  /** Resolves when no row is waiting or being written. */
+  idle(): Promise<void> {
+    if (this.writing === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
   private next(): void {
     while (this.writing < this.options.concurrency && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.options.maxBatch);
@@ -36,25 +55,53 @@ export class InsertBatcher<T> {
       void this.writeBatch(batch).finally(() => {
         this.writing -= 1;
         this.next();
+        if (this.writing === 0 && this.waiting.length === 0) {
+          for (const resolve of this.drained.splice(0)) resolve();
+        }
       });
     }
   }
 
   private async writeBatch(batch: Array<Waiting<T>>): Promise<void> {
-    const { write, retryAlone } = this.options;
     try {
-      await write(batch.map(({ row }) => row));
+      await this.timed(batch.map(({ row }) => row));
     } catch (error) {
-      if (batch.length === 1 || !retryAlone(error)) {
+      if (batch.length === 1 || !this.options.retryAlone(error)) {
         for (const { reject } of batch) reject(error);
         return;
       }
-      await Promise.all(
-        batch.map(({ row, resolve, reject }) => write([row]).then(resolve, reject)),
-      );
+      for (const [i, { row, resolve, reject }] of batch.entries()) {
+        try {
+          await this.timed([row]);
+          resolve();
+        } catch (error) {
+          reject(error);
+          if (!this.options.retryAlone(error)) {
+            for (const rest of batch.slice(i + 1)) rest.reject(error);
+            return;
+          }
+        }
+      }
       return;
     }
     for (const { resolve } of batch) resolve();
+  }
+
+  private timed(rows: readonly T[]): Promise<void> {
+    const { write, timeoutMs } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    let written: Promise<void>;
+    try {
+      written = write(rows);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    return Promise.race([
+      written,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new InsertTimeoutError(timeoutMs)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -64,6 +64,12 @@ const REFILL_BATCH = 100;
  */
 const INSERT_CONCURRENCY = 2;
 const INSERT_BATCH = 50;
+/**
+ * An answer's INSERT taking longer than this is given up on: its notifications are held in memory
+ * and written again (a late commit of the first try counts as written), and the slot goes to the
+ * next rows, so one stuck connection cannot keep PlacetoPay waiting past its own timeout.
+ */
+const INSERT_TIMEOUT_MS = 5_000;
 /** Notifications held in memory while the database is unreachable, at most. */
 export const HELD_LIMIT = 10_000;
 /** Shutdown waits this long, at most, for held notifications to be written, then for settling. */
@@ -121,9 +127,11 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       write: (rows) => this.transactions.exclusive(() => insertRows(rows)),
       concurrency: INSERT_CONCURRENCY,
       maxBatch: INSERT_BATCH,
-      // The database answered and refused the statement (a duplicate key among the rows):
-      // each row alone tells which. Unreachable, it refuses every row alike.
+      // The statement reached the database and failed (a duplicate key among the rows, or a
+      // connection lost mid-statement): each row alone tells which. A connection that could not
+      // be had, or a statement past its time, is every row's failure: they are held.
       retryAlone: (error) => error instanceof QueryFailedError,
+      timeoutMs: INSERT_TIMEOUT_MS,
     });
   }
 
@@ -138,6 +146,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.refillLater) clearTimeout(this.refillLater);
+    // Answers still being written finish first: a row failing now is held, not lost.
+    await this.batcher.idle();
     const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
       const ids = unwritten.map((row) => `${row.requestId} (${row.status})`);

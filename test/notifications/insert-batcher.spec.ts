@@ -1,4 +1,4 @@
-import { InsertBatcher } from '../../lib/notifications/insert-batcher';
+import { InsertBatcher, InsertTimeoutError } from '../../lib/notifications/insert-batcher';
 
 /** Statements that end only when the test lets them; rows named in `refused` fail theirs. */
 class GatedStatements {
@@ -23,18 +23,20 @@ class GatedStatements {
   /** Ends the oldest statement under way, and lets what follows from it start. */
   async endOne(): Promise<void> {
     this.gates.shift()!();
-    for (let i = 0; i < 10; i += 1) await Promise.resolve();
+    await new Promise(setImmediate);
   }
 }
 
 class Unreachable extends Error {}
 
-const batcher = (db: GatedStatements, concurrency: number, maxBatch: number) =>
+const batcher = (db: GatedStatements, concurrency: number, maxBatch: number, timeoutMs = 60_000) =>
   new InsertBatcher({
     write: db.write,
     concurrency,
     maxBatch,
-    retryAlone: (error) => !(error instanceof Unreachable),
+    retryAlone: (error) =>
+      !(error instanceof Unreachable) && !(error instanceof InsertTimeoutError),
+    timeoutMs,
   });
 
 const settled = (promise: Promise<void>) => {
@@ -83,7 +85,7 @@ describe('InsertBatcher', () => {
     expect(rows.every((row) => row.value === 'written')).toBe(true);
   });
 
-  it('retries a refused batch row by row, all at once: only the refused row fails, with its own error', async () => {
+  it('retries a refused batch row by row in its own slot: only the refused row fails, with its own error', async () => {
     const db = new GatedStatements();
     db.refused.add('c');
     const inserts = batcher(db, 1, 50);
@@ -91,13 +93,65 @@ describe('InsertBatcher', () => {
     const rows = ['b', 'c', 'd'].map((row) => settled(inserts.add(row)));
     await db.endOne();
     await db.endOne();
-    expect(db.open).toBe(3);
+    // One after another: the answers never take more connections than their slots.
+    expect(db.open).toBe(1);
     while (db.open > 0) await db.endOne();
     expect(a.value).toBe('written');
     expect(db.statements).toEqual([['a'], ['b', 'c', 'd'], ['b'], ['c'], ['d']]);
     expect(rows[0].value).toBe('written');
     expect(rows[1].value).toEqual(new Error('duplicate key c (test fault)'));
     expect(rows[2].value).toBe('written');
+  });
+
+  it('stops retrying a refused batch once the database is not reached: the rest fail with that error', async () => {
+    const db = new GatedStatements();
+    db.refused.add('b');
+    const inserts = batcher(db, 1, 50);
+    settled(inserts.add('a'));
+    const rows = ['b', 'c', 'd'].map((row) => settled(inserts.add(row)));
+    await db.endOne();
+    await db.endOne();
+    db.unreachable = true;
+    while (db.open > 0) await db.endOne();
+    expect(db.statements).toEqual([['a'], ['b', 'c', 'd'], ['b']]);
+    for (const row of rows) {
+      expect(row.value).toEqual(new Unreachable('connection refused (test fault)'));
+    }
+  });
+
+  it('gives up on a statement past its time: its rows fail, and its slot takes the next ones', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const db = new GatedStatements();
+      const inserts = batcher(db, 1, 50, 5_000);
+      const stuck = settled(inserts.add('a'));
+      const next = settled(inserts.add('b'));
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(stuck.value).toBe('pending');
+      await jest.advanceTimersByTimeAsync(1);
+      expect(stuck.value).toEqual(new InsertTimeoutError(5_000));
+      // The stuck statement is still open; the next row did not wait for it.
+      expect(db.statements).toEqual([['a'], ['b']]);
+      await db.endOne();
+      await db.endOne();
+      expect(next.value).toBe('written');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('is idle once every row is written or failed', async () => {
+    const db = new GatedStatements();
+    const inserts = batcher(db, 1, 50);
+    await inserts.idle();
+    settled(inserts.add('a'));
+    settled(inserts.add('b'));
+    let idle = false;
+    void inserts.idle().then(() => (idle = true));
+    await db.endOne();
+    expect(idle).toBe(false);
+    await db.endOne();
+    expect(idle).toBe(true);
   });
 
   it('rejects a lone row with the error of its statement, and goes on with the next', async () => {
