@@ -32,6 +32,18 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       algorithm: 'sha256',
     });
 
+    /** Another app on this engine whose SQL statements are recorded, in order. */
+    const startCountingApp = async () => {
+      const statements: string[] = [];
+      const counting = await startPaymentsApp(
+        engine,
+        { baseUrl: simulator.url, eventPollMs: 0 },
+        logs,
+        { clock, statements },
+      );
+      return { app: counting, statements };
+    };
+
     beforeAll(async () => {
       simulator = await new PlacetoPaySimulator({
         sites: [{ login: LOGIN, secretKey: SECRET_KEY }],
@@ -97,13 +109,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('writes notifications that arrive together in one INSERT; a duplicate among them is answered alone', async () => {
-      const statements: string[] = [];
-      const counting = await startPaymentsApp(
-        engine,
-        { baseUrl: simulator.url, eventPollMs: 0 },
-        logs,
-        { clock, statements },
-      );
+      const { app: counting, statements } = await startCountingApp();
       try {
         const receiving = counting.moduleRef.get(NotificationInbox);
         const inserts = () =>
@@ -167,13 +173,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     }
 
     it("settles an approving notification in 7 statements, the row settled in the change's own transaction", async () => {
-      const statements: string[] = [];
-      const counted = await startPaymentsApp(
-        engine,
-        { baseUrl: simulator.url, eventPollMs: 0 },
-        logs,
-        { clock, statements },
-      );
+      const { app: counted, statements } = await startCountingApp();
       try {
         const { payment, requestId } = await counted.service.createPayment({
           reference: 'COUNT-1',
