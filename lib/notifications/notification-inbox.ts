@@ -146,8 +146,12 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.refillLater) clearTimeout(this.refillLater);
-    // Answers still being written finish first: a row failing now is held, not lost.
-    await this.batcher.idle();
+    // Answers still being written finish first, so a row failing now is held, not lost (bounded:
+    // the HTTP server still takes requests until the shutdown hooks end).
+    await Promise.race([
+      this.batcher.idle(),
+      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+    ]);
     const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
       const ids = unwritten.map((row) => `${row.requestId} (${row.status})`);
