@@ -23,6 +23,7 @@ import { EventListenerRegistry } from './event-listener-registry';
 import type { PlacetoPayEvent } from './placetopay-event';
 import type { PlacetoPayEventType } from './placetopay-event-type';
 import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
+import { waitAtMost, withDeadline } from '../time-limits';
 
 const BATCH = 50;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -80,10 +81,7 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     // A listener that hangs must not hold the shutdown: give the pass a grace period.
-    await Promise.race([
-      this.draining?.catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await waitAtMost(this.draining, SHUTDOWN_GRACE_MS);
   }
 
   /**
@@ -284,22 +282,11 @@ export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShu
    */
   private async withDeadline(work: unknown, listenerId: string): Promise<void> {
     const limit = Math.floor(this.options.eventLeaseMs * 0.8);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.resolve(work),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new ListenerTimeoutError(`${listenerId} did not finish within ${limit} ms`)),
-            limit,
-          );
-          timer.unref();
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withDeadline(
+      work,
+      limit,
+      () => new ListenerTimeoutError(`${listenerId} did not finish within ${limit} ms`),
+    );
   }
 
   /** Ends this replica's hold on a delivery; a lease lost meanwhile changes nothing. */

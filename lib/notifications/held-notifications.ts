@@ -1,4 +1,5 @@
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
+import { waitAtMost } from '../time-limits';
 
 const RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
 
@@ -77,12 +78,7 @@ export class HeldNotifications<T> {
       await this.writing;
       if (this.items.size > 0) await this.flush();
     })();
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      lastPass,
-      new Promise((resolve) => (grace = setTimeout(resolve, graceMs))),
-    ]);
-    clearTimeout(grace);
+    await waitAtMost(lastPass, graceMs);
     return [...this.items.values()];
   }
 

@@ -1,3 +1,5 @@
+import { withDeadline } from '../time-limits';
+
 /** A statement that took longer than the batcher waits: its rows are failed, its slot freed. */
 export class InsertTimeoutError extends Error {
   constructor(timeoutMs: number) {
@@ -89,19 +91,13 @@ export class InsertBatcher<T> {
 
   private timed(rows: readonly T[]): Promise<void> {
     const { write, timeoutMs } = this.options;
-    let timer: NodeJS.Timeout | undefined;
     let written: Promise<void>;
     try {
       written = write(rows);
     } catch (error) {
       written = Promise.reject(error);
     }
-    return Promise.race([
-      written,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new InsertTimeoutError(timeoutMs)), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    return withDeadline(written, timeoutMs, () => new InsertTimeoutError(timeoutMs));
   }
 }
 

@@ -26,7 +26,8 @@ import type { VerifiedNotification } from './notification-signature.guard';
 import { HeldNotifications } from './held-notifications';
 import { PlacetoPayNotification } from './placetopay-notification.entity';
 import { InsertBatcher } from './insert-batcher';
-import { prepareRowInsert, prepareRowsInsert } from './row-insert';
+import { prepareRowsInsert } from './row-insert';
+import { waitAtMost } from '../time-limits';
 
 const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
 /** How long a replica owns a notification it is settling. */
@@ -121,8 +122,8 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {
-    this.insert = prepareRowInsert(notifications);
     const insertRows = prepareRowsInsert(notifications);
+    this.insert = (row) => insertRows([row]);
     this.batcher = new InsertBatcher({
       write: (rows) => this.transactions.exclusive(() => insertRows(rows)),
       concurrency: INSERT_CONCURRENCY,
@@ -148,10 +149,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
     if (this.refillLater) clearTimeout(this.refillLater);
     // Answers still being written finish first, so a row failing now is held, not lost (bounded:
     // the HTTP server still takes requests until the shutdown hooks end).
-    await Promise.race([
-      this.batcher.idle(),
-      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await waitAtMost(this.batcher.idle(), SHUTDOWN_GRACE_MS);
     const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
       const ids = unwritten.map((row) => `${row.requestId} (${row.status})`);
@@ -160,10 +158,7 @@ export class NotificationInbox implements OnApplicationBootstrap, OnApplicationS
       );
     }
     // Unsettled rows stay pending in the inbox; do not hold the shutdown for a slow gateway.
-    await Promise.race([
-      this.idle(),
-      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await waitAtMost(this.idle(), SHUTDOWN_GRACE_MS);
   }
 
   /** Records a verified notification; settles it in the background. */

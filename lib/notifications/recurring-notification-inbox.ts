@@ -24,6 +24,7 @@ import { HELD_LIMIT, type ReceiveResult } from './notification-inbox';
 import { PlacetoPayRecurringNotification } from './placetopay-recurring-notification.entity';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 import { prepareRowInsert } from './row-insert';
+import { waitAtMost } from '../time-limits';
 
 /**
  * How long a process owns a charge's pending event: the receiving one before any replica's poll
@@ -100,10 +101,7 @@ export class RecurringNotificationInbox implements OnApplicationBootstrap, OnApp
       );
     }
     // Whatever the pass leaves pending stays so, for the next process's poll.
-    await Promise.race([
-      this.retrying?.catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-    ]);
+    await waitAtMost(this.retrying, SHUTDOWN_GRACE_MS);
   }
 
   /** Recurring notifications received but not yet written (the database could not take them). */
