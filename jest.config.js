@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^nestjs-placetopay$': '<rootDir>/lib/index.ts',
     '^nestjs-placetopay/testing$': '<rootDir>/lib/testing/index.ts',
+    '^nestjs-placetopay/wire$': '<rootDir>/lib/wire.ts',
   },
   setupFiles: ['reflect-metadata'],
   testTimeout: 20000,

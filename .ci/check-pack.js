@@ -19,6 +19,8 @@ const required = [
   'dist/testing/index.js',
   'dist/testing/index.d.ts',
   'dist/testing/cli.js',
+  'dist/wire.js',
+  'dist/wire.d.ts',
   'LICENSE',
   'README.md',
   'README.es.md',

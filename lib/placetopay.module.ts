@@ -30,21 +30,19 @@ import {
   DEFAULT_RECURRING_WEBHOOK_PATH,
   createRecurringNotificationController,
 } from './notifications/recurring-notification.controller';
-import { PLACETOPAY_ENTITIES } from './payments/entities';
-import { DatabaseClock } from './probe/database-clock';
+import { PLACETOPAY_ENTITIES } from './persistence/entities';
+import { DatabaseClock } from './persistence/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
 import { ProbeRunner } from './probe/probe-runner';
+import { PROBE_FOLLOW_UPS, type ProbeFollowUps } from './probe/probe-follow-ups';
 import { ProbeScheduler } from './probe/probe-scheduler';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
+import { INSTRUMENT_STORE, PAYMENT_OUTBOX } from './payments/lifecycle-ports';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
-import { PlacetoPayService } from './payments/placetopay.service';
-import { TransactionRunner } from './payments/transaction-runner';
-import {
-  PLACETOPAY_CLOCK,
-  PLACETOPAY_MODULE_OPTIONS,
-  PLACETOPAY_OPTIONS,
-  systemPlacetoPayClock,
-} from './placetopay.constants';
+import { PlacetoPayService } from './placetopay.service';
+import { TransactionRunner } from './persistence/transaction-runner';
+import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './config/tokens';
+import { PLACETOPAY_CLOCK, systemPlacetoPayClock } from './common/clock';
 
 const resolvedOptionsProvider: Provider = {
   provide: PLACETOPAY_OPTIONS,
@@ -60,13 +58,22 @@ const PAYMENT_PROVIDERS = [
   EventListenerRegistry,
   EventListenerExplorer,
   EventDispatcher,
+  { provide: PAYMENT_OUTBOX, useExisting: EventDispatcher },
   EventDeliveries,
   InstrumentVault,
+  { provide: INSTRUMENT_STORE, useExisting: InstrumentVault },
   PaymentLifecycle,
   PlacetoPayService,
   DatabaseClock,
   ProbeLeases,
   ProbeRunner,
+  {
+    provide: PROBE_FOLLOW_UPS,
+    useFactory: (inbox: NotificationInbox): ProbeFollowUps => ({
+      retryNotifications: () => inbox.retryDue(),
+    }),
+    inject: [NotificationInbox],
+  },
   ProbeScheduler,
   UnknownCharges,
 ];

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { parseInstrumentKey } from 'nestjs-placetopay';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { AppModule } from './app.module';
 
@@ -87,7 +86,7 @@ function developmentInstrumentKey(file: string): string {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const key = readFileSync(file, 'utf8').trim();
-  if (!parseInstrumentKey(key)) {
+  if (!/^[0-9a-f]{64}$/i.test(key)) {
     throw new Error(
       `${file} holds no valid instrument key (64 hex characters); delete it to make a new one (cards saved under the old one become unusable) or set PLACETOPAY_INSTRUMENT_KEY`,
     );

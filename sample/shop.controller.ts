@@ -11,10 +11,10 @@ import {
   PlacetoPayInstrumentRevokedError,
   PlacetoPayService,
   TokenDecryptionError,
-  type Person,
   type PlacetoPayInstrument,
   type PlacetoPayPayment,
 } from 'nestjs-placetopay';
+import { type Person } from 'nestjs-placetopay/wire';
 import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { CATALOG, type Product } from './shop-catalog';

@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { parseInstrumentKey } from '../instruments/instrument-key';
+import { parseInstrumentKey } from './instrument-key';
 
 export function IsInstrumentKey(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PlacetoPayError } from '../gateway/errors/placetopay.error';
-import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../placetopay.constants';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { EventDispatcher, type DrainSummary } from './event-dispatcher';
-import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
+import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
 
 export class PlacetoPayDeliveryNotFoundError extends PlacetoPayError {
   readonly code = 'PLACETOPAY_DELIVERY_NOT_FOUND';

@@ -1,3 +1,4 @@
+import type { PaymentOutbox } from '../payments/lifecycle-ports';
 import {
   Inject,
   Injectable,
@@ -12,18 +13,15 @@ import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
-import { PlacetoPayPaymentEvent } from '../payments/placetopay-payment-event.entity';
-import {
-  PLACETOPAY_CLOCK,
-  PLACETOPAY_OPTIONS,
-  type PlacetoPayClock,
-} from '../placetopay.constants';
-import { TransactionRunner } from '../payments/transaction-runner';
+import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
 import type { PlacetoPayEvent } from './placetopay-event';
-import type { PlacetoPayEventType } from './placetopay-event-type';
-import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
-import { waitAtMost, withDeadline } from '../time-limits';
+import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
+import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
+import { waitAtMost, withDeadline } from '../common/time-limits';
 
 const BATCH = 50;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -46,7 +44,9 @@ export interface DrainSummary {
  * that expires: the delivery is made after restart, by whichever replica gets there first.
  */
 @Injectable()
-export class EventDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventDispatcher
+  implements PaymentOutbox, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger('PlacetoPayEvents');
   /** This replica's lease owner id. */
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { EventListenerRegistry } from './event-listener-registry';
 import { PLACETOPAY_EVENT_LISTENER } from './on-placetopay-event.decorator';
 import type { PlacetoPayEvent } from './placetopay-event';
-import type { PlacetoPayEventType } from './placetopay-event-type';
+import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 
 /** Finds `@OnPlacetoPayEvent` methods on the host's providers at start-up. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PlacetoPayEvent } from './placetopay-event';
-import type { PlacetoPayEventType } from './placetopay-event-type';
+import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 
 export interface RegisteredListener {
   /** `ProviderClass.method`: the delivery key, stable across restarts and replicas. */

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import type { PlacetoPayEventType } from './placetopay-event-type';
+import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 
 export const PLACETOPAY_EVENT_LISTENER = Symbol('PLACETOPAY_EVENT_LISTENER');
 

@@ -1,4 +1,4 @@
-import type { PaymentSource, PlacetoPayEventType } from './placetopay-event-type';
+import type { PaymentSource, PlacetoPayEventType } from '../payments/placetopay-event-type';
 
 /** What a listener receives. */
 export interface PlacetoPayEvent {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PlacetoPayHashAlgorithm } from '../config/placetopay-options.interface';
 
-/** The `auth` block sent in the body of every request (API.md §3.2). */
+/** The `auth` block sent in the body of every request (docs/protocol.md §3.2). */
 export interface PlacetoPayAuth {
   login: string;
   tranKey: string;

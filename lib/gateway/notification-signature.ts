@@ -19,7 +19,7 @@ function digest(input: NotificationSignatureInput, algorithm: PlacetoPayHashAlgo
     .digest('hex');
 }
 
-/** The wire value of a notification's `signature` (API.md §7.3): `sha256:<hex>` or legacy hex. */
+/** The wire value of a notification's `signature` (docs/protocol.md §7.3): `sha256:<hex>` or legacy hex. */
 export function computeNotificationSignature(input: NotificationSignatureInput): string {
   const algorithm = input.algorithm ?? 'sha256';
   const hex = digest(input, algorithm);
@@ -61,7 +61,7 @@ export function checkNotificationSignature(
 }
 
 /**
- * A recurring-charge notification (API.md §7.2) carries `internalReference` instead of
+ * A recurring-charge notification (docs/protocol.md §7.2) carries `internalReference` instead of
  * `requestId`, and PlacetoPay does not document its signature. This is the documented formula's
  * analogue, `HASH(internalReference + status.status + status.date + secretKey)`: a guess.
  */

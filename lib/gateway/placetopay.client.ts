@@ -4,7 +4,7 @@ import { isAxiosError, type AxiosResponse } from 'axios';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { createAuth } from './authentication';
 import { PlacetoPayAuthenticationError } from './errors/placetopay-authentication.error';
 import { PlacetoPayRequestRejectedError } from './errors/placetopay-request-rejected.error';
@@ -53,7 +53,7 @@ const NOT_SENT_CODES = new Set([
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
- * PlacetoPay WebCheckout's wire protocol (API.md §4). Validates every request before sending it,
+ * PlacetoPay WebCheckout's wire protocol (docs/protocol.md §4). Validates every request before sending it,
  * adds a fresh auth block per attempt, enforces a hard deadline per call, retries only session
  * queries, and turns every failure into a typed error that is safe to log.
  */

@@ -8,7 +8,7 @@ import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-req
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { errorMessage } from '../gateway/errors/describe-thrown';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import {
   DEFAULT_HEALTH_TIMEOUT_MS,
   PLACETOPAY_HEALTH_INDICATOR_SERVICE,

@@ -1,14 +1,15 @@
+import type { InstrumentStore } from '../payments/lifecycle-ports';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { Person } from '../gateway/wire/person.types';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
-import type { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
-import type { InstrumentFacts } from './instrument-facts';
-import { parseInstrumentKey } from './instrument-key';
-import { PlacetoPayInstrument } from './placetopay-instrument.entity';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
+import type { InstrumentFacts } from '../payments/instrument-facts';
+import { parseInstrumentKey } from '../config/instrument-key';
+import { PlacetoPayInstrument } from '../persistence/placetopay-instrument.entity';
 import { TokenCipher } from './token-cipher';
 
 /**
@@ -16,7 +17,7 @@ import { TokenCipher } from './token-cipher';
  * the code that charges or revokes it. Without `instrumentKey` it stores nothing.
  */
 @Injectable()
-export class InstrumentVault implements OnApplicationBootstrap {
+export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore {
   private readonly logger = new Logger('PlacetoPayInstruments');
   private readonly cipher?: TokenCipher;
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { instrumentKeyId } from './instrument-key';
+import { instrumentKeyId } from '../config/instrument-key';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;

@@ -1,5 +1,5 @@
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
-import { waitAtMost } from '../time-limits';
+import { waitAtMost } from '../common/time-limits';
 
 const RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
 

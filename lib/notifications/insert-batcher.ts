@@ -1,4 +1,4 @@
-import { withDeadline } from '../time-limits';
+import { withDeadline } from '../common/time-limits';
 
 /** A statement that took longer than the batcher waits: its rows are failed, its slot freed. */
 export class InsertTimeoutError extends Error {

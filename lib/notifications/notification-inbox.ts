@@ -16,18 +16,15 @@ import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { isFinalStatus, type PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
-import { TransactionRunner } from '../payments/transaction-runner';
-import {
-  PLACETOPAY_CLOCK,
-  PLACETOPAY_OPTIONS,
-  type PlacetoPayClock,
-} from '../placetopay.constants';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { VerifiedNotification } from './notification-signature.guard';
 import { HeldNotifications } from './held-notifications';
-import { PlacetoPayNotification } from './placetopay-notification.entity';
+import { PlacetoPayNotification } from '../persistence/placetopay-notification.entity';
 import { InsertBatcher } from './insert-batcher';
 import { prepareRowsInsert } from './row-insert';
-import { waitAtMost } from '../time-limits';
+import { waitAtMost } from '../common/time-limits';
 
 const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
 /** How long a replica owns a notification it is settling. */

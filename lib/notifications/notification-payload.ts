@@ -79,7 +79,7 @@ export function readSignedFields(
 }
 
 /**
- * Reads PlacetoPay's notification (API.md §7.2) without transforming what the signature covers:
+ * Reads PlacetoPay's notification (docs/protocol.md §7.2) without transforming what the signature covers:
  * `requestId`, `status.status` and `status.date` are kept exactly as received. Extra fields are
  * ignored.
  */

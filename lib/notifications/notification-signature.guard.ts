@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { checkNotificationSignature } from '../gateway/notification-signature';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { readWebhookBody } from './notification-body';
 import { readNotificationPayload, type NotificationPayload } from './notification-payload';
 
@@ -21,7 +21,7 @@ export interface VerifiedNotification extends NotificationPayload {
 }
 
 /**
- * Verifies PlacetoPay's signature (API.md §7.3) over requestId, status.status and status.date as
+ * Verifies PlacetoPay's signature (docs/protocol.md §7.3) over requestId, status.status and status.date as
  * received: algorithm from the prefix, lowercase hex, length check, constant-time comparison.
  * A malformed notification gets 400, a bad signature 401 with a reason code; nothing is stored.
  */

@@ -13,18 +13,15 @@ import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
-import { TransactionRunner } from '../payments/transaction-runner';
-import {
-  PLACETOPAY_CLOCK,
-  PLACETOPAY_OPTIONS,
-  type PlacetoPayClock,
-} from '../placetopay.constants';
+import { TransactionRunner } from '../persistence/transaction-runner';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { HeldNotifications } from './held-notifications';
 import { HELD_LIMIT, type ReceiveResult } from './notification-inbox';
-import { PlacetoPayRecurringNotification } from './placetopay-recurring-notification.entity';
+import { PlacetoPayRecurringNotification } from '../persistence/placetopay-recurring-notification.entity';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 import { prepareRowInsert } from './row-insert';
-import { waitAtMost } from '../time-limits';
+import { waitAtMost } from '../common/time-limits';
 
 /**
  * How long a process owns a charge's pending event: the receiving one before any replica's poll

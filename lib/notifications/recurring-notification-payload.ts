@@ -41,7 +41,7 @@ function flag(value: unknown): boolean | null {
 }
 
 /**
- * Reads a recurring-charge notification (API.md §7.2: `status`, `internalReference`, `reference`,
+ * Reads a recurring-charge notification (docs/protocol.md §7.2: `status`, `internalReference`, `reference`,
  * `signature`, `recurring: { tries, enabled }`, no `requestId`) without transforming what the
  * signature may cover: `internalReference`, `status.status` and `status.date` are kept exactly as
  * received. `recurring` is informative and never refuses a notification (PlacetoPay sends it once).

@@ -15,7 +15,7 @@ import {
   signatureAlgorithm,
   type SignatureCheck,
 } from '../gateway/notification-signature';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { readWebhookBody } from './notification-body';
 import {
   readRecurringNotificationPayload,

@@ -36,7 +36,7 @@ export interface CreatePaymentInput {
    * `PlacetoPayInstrument` and `instrument.created` fires. Needs `instrumentKey`.
    */
   subscribe?: boolean;
-  /** PlacetoPay-driven recurring charges (API.md §5.5); not with `allowPartial`. */
+  /** PlacetoPay-driven recurring charges (docs/protocol.md §5.5); not with `allowPartial`. */
   recurring?: Recurring;
 }
 

@@ -1,9 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { EventDispatcher } from '../events/event-dispatcher';
-import type { PaymentSource, PlacetoPayEventType } from '../events/placetopay-event-type';
+import type { PaymentSource, PlacetoPayEventType } from './placetopay-event-type';
 import type { ApplyOutcome, SessionObservation } from './payment-observation';
 import {
   PaymentStatus,
@@ -13,8 +12,8 @@ import {
   statusRank,
   statusesBefore,
 } from './payment-status';
-import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
-import { PlacetoPayPayment } from './placetopay-payment.entity';
+import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
+import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PlacetoPayPaymentRepository } from './payment.repository';
 import {
   amountMismatch,
@@ -24,10 +23,15 @@ import {
   redactedSnapshot,
   settlingTransaction,
 } from './session-facts';
-import { TransactionRunner } from './transaction-runner';
+import { TransactionRunner } from '../persistence/transaction-runner';
 import type { Person } from '../gateway/wire/person.types';
-import { instrumentOf, type InstrumentFacts } from '../instruments/instrument-facts';
-import { InstrumentVault } from '../instruments/instrument-vault';
+import { instrumentOf, type InstrumentFacts } from './instrument-facts';
+import {
+  INSTRUMENT_STORE,
+  PAYMENT_OUTBOX,
+  type InstrumentStore,
+  type PaymentOutbox,
+} from './lifecycle-ports';
 
 /** A change to make to a payment, decided from its current row. */
 interface Mutation<R> {
@@ -128,8 +132,8 @@ export class PaymentLifecycle {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly repository: PlacetoPayPaymentRepository,
-    private readonly dispatcher: EventDispatcher,
-    private readonly vault: InstrumentVault,
+    @Inject(PAYMENT_OUTBOX) private readonly dispatcher: PaymentOutbox,
+    @Inject(INSTRUMENT_STORE) private readonly vault: InstrumentStore,
   ) {}
 
   /**

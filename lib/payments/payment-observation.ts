@@ -1,5 +1,5 @@
 import type { RedirectInformation } from '../gateway/wire/responses.types';
-import type { PaymentSource } from '../events/placetopay-event-type';
+import type { PaymentSource } from './placetopay-event-type';
 
 /** A session as a query saw it: the only thing that may settle a payment. */
 export interface SessionObservation {

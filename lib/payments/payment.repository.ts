@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
-import { PlacetoPayPayment } from './placetopay-payment.entity';
+import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
+import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 
 /** Reads of stored payments. Every write goes through PaymentLifecycle. */
 @Injectable()

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { PaymentStatus } from '../payments/payment-status';
-import { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
+import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
-import { TransactionRunner } from '../payments/transaction-runner';
+import { TransactionRunner } from '../persistence/transaction-runner';
 
 /** The statuses the probe looks at: sessions still open, and creations that never finished. */
 export const PROBED_STATUSES = [

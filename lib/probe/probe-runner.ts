@@ -7,14 +7,14 @@ import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-auth
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
-import { NotificationInbox } from '../notifications/notification-inbox';
+import { PROBE_FOLLOW_UPS, type ProbeFollowUps } from './probe-follow-ups';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from '../payments/payment-status';
-import type { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { nextCheckAfterCheck, nextCheckAfterFailure } from './check-schedule';
 import { CircuitBreaker } from './circuit-breaker';
-import { DatabaseClock } from './database-clock';
+import { DatabaseClock } from '../persistence/database-clock';
 import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
 import { type ProbeSummary, describeProbeSummary, emptyProbeSummary } from './probe-summary';
@@ -52,7 +52,7 @@ export class ProbeRunner implements OnApplicationShutdown {
     private readonly clock: DatabaseClock,
     private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
-    private readonly inbox: NotificationInbox,
+    @Inject(PROBE_FOLLOW_UPS) private readonly followUps: ProbeFollowUps,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     private readonly unknownCharges: UnknownCharges,
   ) {}
@@ -91,7 +91,7 @@ export class ProbeRunner implements OnApplicationShutdown {
         this.logger.warn(`probe pass stopped: ${reason(error)}`);
       }
       if (!this.breaker.isOpen && !this.stopped) {
-        summary.notificationsSettled = await this.inbox.retryDue();
+        summary.notificationsSettled = await this.followUps.retryNotifications();
         summary.chargesMatched = await this.unknownCharges.match();
       }
       summary.circuitOpen = this.breaker.isOpen;

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { variableFor } from '../config/environment-variables';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { ProbeRunner } from './probe-runner';
 
 /** The name of the probe's job in the host's SchedulerRegistry. */

@@ -6,11 +6,11 @@ import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import type { RedirectInformation } from '../gateway/wire/responses.types';
-import { PlacetoPayNotification } from '../notifications/placetopay-notification.entity';
+import { PlacetoPayNotification } from '../persistence/placetopay-notification.entity';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
-import { PlacetoPayPayment } from '../payments/placetopay-payment.entity';
-import { PLACETOPAY_OPTIONS } from '../placetopay.constants';
+import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 
 const BATCH = 50;
 /** How long after a lost charge its notification is looked for. */

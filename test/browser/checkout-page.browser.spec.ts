@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkNotificationSignature } from 'nestjs-placetopay';
+import { checkNotificationSignature } from '../../lib/gateway/notification-signature';
 import { TEST_CARDS } from 'nestjs-placetopay/testing';
 import type { Browser, Page } from 'playwright-core';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';

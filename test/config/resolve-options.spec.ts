@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
+import { PlacetoPayConfigError } from 'nestjs-placetopay';
 import {
   PLACETOPAY_ENVIRONMENT_VARIABLES,
-  PlacetoPayConfigError,
   readOptionsFromEnvironment,
-  resolvePlacetoPayOptions,
-} from 'nestjs-placetopay';
+} from '../../lib/config/environment-variables';
+import { resolvePlacetoPayOptions } from '../../lib/config/resolve-options';
 
 const SECRET = 'Sup3r-S3cret-Value';
 const GOOD_ENV = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLACETOPAY_ENVIRONMENT_VARIABLES } from 'nestjs-placetopay';
+import { PLACETOPAY_ENVIRONMENT_VARIABLES } from '../../lib/config/environment-variables';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

@@ -6,10 +6,10 @@ import {
   PlacetoPayError,
   PlacetoPayPayment,
   PlacetoPayValidationError,
-  currencyMinorUnits,
   type CreatePaymentInput,
   type CreatePaymentResult,
 } from 'nestjs-placetopay';
+import { currencyMinorUnits } from 'nestjs-placetopay/wire';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import type { Engine } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';

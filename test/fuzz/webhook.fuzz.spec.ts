@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { In } from 'typeorm';
-import {
-  PlacetoPayNotification,
-  PlacetoPayRecurringNotification,
-  computeRecurringNotificationSignature,
-  type CreatePaymentInput,
-} from 'nestjs-placetopay';
+import { type CreatePaymentInput } from 'nestjs-placetopay';
+import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
+import { PlacetoPayRecurringNotification } from '../../lib/persistence/placetopay-recurring-notification.entity';
+import { computeRecurringNotificationSignature } from '../../lib/gateway/notification-signature';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
@@ -59,7 +57,7 @@ function sign(route: Route, id: string, status: string, date: string, algorithm:
     : computeRecurringNotificationSignature({ internalReference: id, ...input });
 }
 
-// ---- the oracle: what the documented rules (API.md §7) say of a body ---------------------------
+// ---- the oracle: what the documented rules (docs/protocol.md §7) say of a body ---------------------------
 
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';

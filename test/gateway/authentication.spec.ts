@@ -1,7 +1,7 @@
-import { computeTranKey, createAuth } from 'nestjs-placetopay';
+import { computeTranKey, createAuth } from '../../lib/gateway/authentication';
 import { createHash } from 'node:crypto';
 
-// API.md §3.3 test vectors.
+// docs/protocol.md §3.3 test vectors.
 const VECTORS = [
   {
     name: 'A',
@@ -21,7 +21,7 @@ const VECTORS = [
   },
 ];
 
-describe('authentication (API.md §3)', () => {
+describe('authentication (docs/protocol.md §3)', () => {
   it.each(VECTORS)('reproduces vector $name with SHA-256 and SHA-1', (v) => {
     const raw = Buffer.from(v.rawNonce, 'utf8');
     expect(raw.toString('base64')).toBe(v.nonce);

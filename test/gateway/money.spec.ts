@@ -1,4 +1,4 @@
-import { currencyMinorUnits, fromMinorUnits, toMinorUnits } from 'nestjs-placetopay';
+import { currencyMinorUnits, fromMinorUnits, toMinorUnits } from 'nestjs-placetopay/wire';
 
 describe('money (ISO 4217 minor units)', () => {
   it('knows the minor units of the currencies PlacetoPay sites use', () => {

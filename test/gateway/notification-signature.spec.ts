@@ -1,8 +1,11 @@
 import fc from 'fast-check';
-import { checkNotificationSignature, computeNotificationSignature } from 'nestjs-placetopay';
+import {
+  checkNotificationSignature,
+  computeNotificationSignature,
+} from '../../lib/gateway/notification-signature';
 import { signNotification } from 'nestjs-placetopay/testing';
 
-// API.md §7.3 vectors (secret 024h1IlD).
+// docs/protocol.md §7.3 vectors (secret 024h1IlD).
 const SECRET = '024h1IlD';
 const VECTORS = [
   {
@@ -21,7 +24,7 @@ const VECTORS = [
   },
 ];
 
-describe('notification signature (API.md §7.3)', () => {
+describe('notification signature (docs/protocol.md §7.3)', () => {
   it.each(VECTORS)('signs request $requestId like PlacetoPay', (v) => {
     const input = { requestId: v.requestId, status: v.status, date: v.date, secretKey: SECRET };
     expect(computeNotificationSignature(input)).toBe(`sha256:${v.sha256}`);

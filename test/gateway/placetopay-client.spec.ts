@@ -7,9 +7,9 @@ import {
   PlacetoPayRequestRejectedError,
   PlacetoPayUnavailableError,
   PlacetoPayValidationError,
-  computeTranKey,
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
+import { computeTranKey } from '../../lib/gateway/authentication';
 import { captureLogs, secretsIn, type LogCapture } from '../support/log-capture';
 import {
   LOGIN,

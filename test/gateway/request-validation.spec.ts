@@ -1,4 +1,5 @@
-import { PlacetoPayValidationError, type CreateSessionRequest } from 'nestjs-placetopay';
+import { PlacetoPayValidationError } from 'nestjs-placetopay';
+import { type CreateSessionRequest } from 'nestjs-placetopay/wire';
 import {
   validateCollectRequest,
   validateCreateSessionRequest,

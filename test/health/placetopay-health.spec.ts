@@ -7,11 +7,11 @@ import {
   PlacetoPayHealthIndicator,
   PlacetoPayHealthModule,
   PlacetoPayModule,
-  createAuth,
-  loadTerminus,
   type PlacetoPayHealthOptions,
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
+import { createAuth } from '../../lib/gateway/authentication';
+import { loadTerminus } from '../../lib/health/terminus-loader';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs, secretsIn } from '../support/log-capture';

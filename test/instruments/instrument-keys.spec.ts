@@ -1,8 +1,5 @@
-import {
-  PlacetoPayConfigError,
-  resolvePlacetoPayOptions,
-  type CreatePaymentInput,
-} from 'nestjs-placetopay';
+import { PlacetoPayConfigError, type CreatePaymentInput } from 'nestjs-placetopay';
+import { resolvePlacetoPayOptions } from '../../lib/config/resolve-options';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';

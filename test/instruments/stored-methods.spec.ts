@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import {
-  NotificationInbox,
   OnPlacetoPayEvent,
   PaymentStatus,
   PlacetoPayInstrumentRevokedError,
@@ -8,6 +7,7 @@ import {
   type CreatePaymentInput,
   type PlacetoPayEvent,
 } from 'nestjs-placetopay';
+import { NotificationInbox } from '../../lib/notifications/notification-inbox';
 import { PlacetoPaySimulator, TEST_CARDS } from 'nestjs-placetopay/testing';
 import { randomBytes } from 'node:crypto';
 import { enginesUnderTest, type Engine } from '../support/databases';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { TokenCipher, TokenDecryptionError, parseInstrumentKey } from 'nestjs-placetopay';
+import { TokenCipher, TokenDecryptionError } from '../../lib/instruments/token-cipher';
+import { parseInstrumentKey } from '../../lib/config/instrument-key';
 import { randomBytes } from 'node:crypto';
 
 describe('the token cipher (AES-256-GCM)', () => {

@@ -2,14 +2,14 @@ import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
-  PLACETOPAY_OPTIONS,
   PlacetoPayClient,
   PlacetoPayConfigError,
   PlacetoPayModule,
   type PlacetoPayModuleOptions,
   type PlacetoPayOptionsFactory,
-  type ResolvedPlacetoPayOptions,
 } from 'nestjs-placetopay';
+import { PLACETOPAY_OPTIONS } from '../../lib/config/tokens';
+import type { ResolvedPlacetoPayOptions } from '../../lib/config/placetopay-options.interface';
 import { captureLogs } from '../support/log-capture';
 import { LOGIN, SECRET_KEY, sessionInformation } from '../support/fixtures';
 import { ScriptedServer } from '../support/scripted-server';

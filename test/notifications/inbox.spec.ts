@@ -1,4 +1,5 @@
-import { NotificationInbox, PlacetoPayNotification } from 'nestjs-placetopay';
+import { NotificationInbox } from '../../lib/notifications/notification-inbox';
+import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { Between, type EntitySubscriberInterface } from 'typeorm';
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import type { VerifiedNotification } from '../../lib/notifications/notification-signature.guard';

@@ -3,22 +3,22 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import fc from 'fast-check';
 import {
   OnPlacetoPayEvent,
-  PLACETOPAY_OPTIONS,
   PaymentStatus,
   PlacetoPayPayment,
   PlacetoPayPaymentEvent,
-  PlacetoPayRecurringNotification,
-  RecurringNotificationInbox,
-  computeRecurringNotificationSignature,
-  createAuth,
-  type CheckedRecurringNotification,
   type CreatePaymentInput,
   type PlacetoPayEvent,
   type PlacetoPayService,
 } from 'nestjs-placetopay';
+import { PLACETOPAY_OPTIONS } from '../../lib/config/tokens';
+import { PlacetoPayRecurringNotification } from '../../lib/persistence/placetopay-recurring-notification.entity';
+import { RecurringNotificationInbox } from '../../lib/notifications/recurring-notification-inbox';
+import { computeRecurringNotificationSignature } from '../../lib/gateway/notification-signature';
+import { createAuth } from '../../lib/gateway/authentication';
+import { type CheckedRecurringNotification } from '../../lib/notifications/recurring-notification.guard';
 import { ManualClock, PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import type { DataSource, EntitySubscriberInterface } from 'typeorm';
-import { TransactionRunner } from '../../lib/payments/transaction-runner';
+import { TransactionRunner } from '../../lib/persistence/transaction-runner';
 import { enginesUnderTest } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
@@ -68,7 +68,7 @@ function recurringOrder(reference: string, baseUrl: string): CreatePaymentInput 
   };
 }
 
-/** A recurring notification as PlacetoPay sends it (API.md §7.2), signed with the analogue formula. */
+/** A recurring notification as PlacetoPay sends it (docs/protocol.md §7.2), signed with the analogue formula. */
 function recurringNotification(
   internalReference: number | string,
   reference: string,

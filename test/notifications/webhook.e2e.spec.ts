@@ -1,9 +1,6 @@
 import fc from 'fast-check';
-import {
-  PlacetoPayNotification,
-  type CreatePaymentInput,
-  type PlacetoPayClock,
-} from 'nestjs-placetopay';
+import { type CreatePaymentInput, type PlacetoPayClock } from 'nestjs-placetopay';
+import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';

@@ -1,10 +1,6 @@
-import {
-  ALL_PAYMENT_STATUSES,
-  PaymentStatus,
-  canTransition,
-  paymentSnapshot,
-  type PlacetoPayPayment,
-} from 'nestjs-placetopay';
+import { PaymentStatus, type PlacetoPayPayment } from 'nestjs-placetopay';
+import { ALL_PAYMENT_STATUSES, canTransition } from '../../lib/payments/payment-status';
+import { paymentSnapshot } from '../../lib/payments/payment-lifecycle';
 import { enginesUnderTest } from '../support/databases';
 import { captureLogs } from '../support/log-capture';
 import {

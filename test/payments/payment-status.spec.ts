@@ -1,11 +1,11 @@
+import { PaymentStatus } from 'nestjs-placetopay';
 import {
   ALL_PAYMENT_STATUSES,
-  PaymentStatus,
   canTransition,
   fromGatewayStatus,
   isFinalStatus,
   statusRank,
-} from 'nestjs-placetopay';
+} from '../../lib/payments/payment-status';
 
 const {
   CREATING,

@@ -3,7 +3,7 @@ import {
   MAX_CHECK_INTERVAL_MS,
   nextCheckAfterCheck,
   nextCheckAfterFailure,
-} from 'nestjs-placetopay';
+} from '../../lib/probe/check-schedule';
 import { CircuitBreaker } from '../../lib/probe/circuit-breaker';
 
 const MINUTE = 60_000;

@@ -1,4 +1,5 @@
-import { DatabaseClock, type ProbeSummary } from 'nestjs-placetopay';
+import { type ProbeSummary } from 'nestjs-placetopay';
+import { DatabaseClock } from '../../lib/persistence/database-clock';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';

@@ -7,9 +7,9 @@ import {
   PLACETOPAY_PROBE_JOB,
   PlacetoPayConfigError,
   PlacetoPayModule,
-  ProbeRunner,
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
+import { ProbeRunner } from '../../lib/probe/probe-runner';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
 

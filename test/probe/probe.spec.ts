@@ -1,8 +1,5 @@
-import {
-  PlacetoPayNotification,
-  type CreatePaymentInput,
-  type PlacetoPayModuleOptions,
-} from 'nestjs-placetopay';
+import { type CreatePaymentInput, type PlacetoPayModuleOptions } from 'nestjs-placetopay';
+import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { randomUUID } from 'node:crypto';
 import { enginesUnderTest, type Engine } from '../support/databases';

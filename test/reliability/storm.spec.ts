@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
-  NotificationInbox,
   OnPlacetoPayEvent,
   PaymentStatus,
   PlacetoPayEventDelivery,
-  PlacetoPayNotification,
   type PlacetoPayEvent,
 } from 'nestjs-placetopay';
+import { NotificationInbox } from '../../lib/notifications/notification-inbox';
+import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';

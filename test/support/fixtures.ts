@@ -1,4 +1,4 @@
-import type { CreateSessionRequest } from 'nestjs-placetopay';
+import type { CreateSessionRequest } from 'nestjs-placetopay/wire';
 
 export const LOGIN = 'c51ce410c124a10e0db5e4b97fc2af39';
 export const SECRET_KEY = 'VQOcRcVH2DfL6Y4B';

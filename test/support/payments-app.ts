@@ -2,21 +2,21 @@ import type { INestApplication, Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
-  DatabaseClock,
   PLACETOPAY_CLOCK,
   PLACETOPAY_ENTITIES,
-  EventDispatcher,
   type PlacetoPayClock,
   PLACETOPAY_MIGRATIONS,
-  PaymentLifecycle,
   PaymentStatus,
   PlacetoPayModule,
   PlacetoPayPayment,
   PlacetoPayPaymentRepository,
   PlacetoPayService,
   type PlacetoPayModuleOptions,
-  type RedirectInformation,
 } from 'nestjs-placetopay';
+import { DatabaseClock } from '../../lib/persistence/database-clock';
+import { EventDispatcher } from '../../lib/events/event-dispatcher';
+import { PaymentLifecycle } from '../../lib/payments/payment-lifecycle';
+import { type RedirectInformation } from 'nestjs-placetopay/wire';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import type { Engine, TestDatabase } from './databases';
 import { LOGIN, SECRET_KEY } from './fixtures';

@@ -3,7 +3,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
-  NotificationInbox,
   PLACETOPAY_CLOCK,
   PLACETOPAY_ENTITIES,
   PLACETOPAY_MIGRATIONS,
@@ -13,6 +12,7 @@ import {
   type PlacetoPayClock,
   type PlacetoPayForRootOptions,
 } from 'nestjs-placetopay';
+import { NotificationInbox } from '../../lib/notifications/notification-inbox';
 import { DataSource } from 'typeorm';
 import { LOGIN, SECRET_KEY } from './fixtures';
 import type { LogCapture } from './log-capture';

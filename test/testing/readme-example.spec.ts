@@ -1,6 +1,7 @@
 // The README's "A jest example", verbatim: it must keep working.
 import { Test } from '@nestjs/testing';
-import { PlacetoPayClient, PlacetoPayModule, type CreateSessionRequest } from 'nestjs-placetopay';
+import { PlacetoPayClient, PlacetoPayModule } from 'nestjs-placetopay';
+import { type CreateSessionRequest } from 'nestjs-placetopay/wire';
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 
 const order = (reference: string): CreateSessionRequest => ({

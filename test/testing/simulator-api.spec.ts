@@ -1,9 +1,6 @@
-import {
-  PlacetoPayAuthenticationError,
-  PlacetoPayRequestRejectedError,
-  createAuth,
-  type RedirectInformation,
-} from 'nestjs-placetopay';
+import { PlacetoPayAuthenticationError, PlacetoPayRequestRejectedError } from 'nestjs-placetopay';
+import { createAuth } from '../../lib/gateway/authentication';
+import { type RedirectInformation } from 'nestjs-placetopay/wire';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
@@ -27,7 +24,7 @@ function auth(secretKey = SECRET_KEY, login = LOGIN) {
   return createAuth({ login, secretKey });
 }
 
-describe('PlacetoPaySimulator API (API.md §4)', () => {
+describe('PlacetoPaySimulator API (docs/protocol.md §4)', () => {
   let h: Harness;
   const logs = captureLogs();
 
@@ -234,7 +231,7 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     });
   });
 
-  describe('authentication (API.md §3.4)', () => {
+  describe('authentication (docs/protocol.md §3.4)', () => {
     it('accepts SHA-256 and SHA-1 digests', async () => {
       await h.moduleRef.close();
       const legacy = await startHarness({}, { authAlgorithm: 'sha1' }, logs);
@@ -302,7 +299,7 @@ describe('PlacetoPaySimulator API (API.md §4)', () => {
     });
   });
 
-  describe('validation (API.md §5, §10)', () => {
+  describe('validation (docs/protocol.md §5, §10)', () => {
     it.each([
       [
         'reference too long',

@@ -1,4 +1,4 @@
-import { createAuth } from 'nestjs-placetopay';
+import { createAuth } from '../../lib/gateway/authentication';
 import { startSimulatorFromCli } from '../../lib/testing/simulator-cli';
 import { sessionRequest } from '../support/fixtures';
 

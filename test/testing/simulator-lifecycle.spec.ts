@@ -5,7 +5,7 @@ import { startHarness, type Harness } from '../support/simulator-harness';
 
 const MINUTE = 60_000;
 
-describe('PlacetoPaySimulator session life (API.md §8-§9)', () => {
+describe('PlacetoPaySimulator session life (docs/protocol.md §8-§9)', () => {
   let h: Harness;
   let clock: ManualClock;
   const logs = captureLogs();

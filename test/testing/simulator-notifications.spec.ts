@@ -1,4 +1,4 @@
-import { checkNotificationSignature } from 'nestjs-placetopay';
+import { checkNotificationSignature } from '../../lib/gateway/notification-signature';
 import { ManualClock, signNotification } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
@@ -12,7 +12,7 @@ type Notification = {
   status: { status: string; date: string };
 };
 
-describe('PlacetoPaySimulator notifications (API.md §7)', () => {
+describe('PlacetoPaySimulator notifications (docs/protocol.md §7)', () => {
   let h: Harness;
   let receiver: NotificationReceiver;
   let clock: ManualClock;

@@ -15,7 +15,7 @@ export function authenticationHint(code: number | undefined): string {
   return (code !== undefined && HINTS[code]) || 'PlacetoPay refused the credentials';
 }
 
-/** HTTP 401 / reason 401: PlacetoPay refused the credentials (API.md §3.4). */
+/** HTTP 401 / reason 401: PlacetoPay refused the credentials (docs/protocol.md §3.4). */
 export class PlacetoPayAuthenticationError extends PlacetoPayError {
   readonly code = 'PLACETOPAY_AUTHENTICATION_FAILED';
 

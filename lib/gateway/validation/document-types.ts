@@ -1,4 +1,4 @@
-/** Document types and their patterns per API.md §5.2. */
+/** Document types and their patterns per docs/protocol.md §5.2. */
 export const DOCUMENT_TYPE_PATTERNS: Readonly<Record<string, RegExp>> = {
   PPN: /^[a-zA-Z0-9_]{4,16}$/,
   TAX: /^[a-zA-Z0-9_]{4,16}$/,

@@ -7,7 +7,7 @@ import { checkPerson } from './person.validation';
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_FIELDS = 50;
 
-/** `fields[]` entries (API.md §5.9); returns how many there were. */
+/** `fields[]` entries (docs/protocol.md §5.9); returns how many there were. */
 export function checkFields(
   problems: FieldProblems,
   path: string,
@@ -52,7 +52,7 @@ function checkRecurring(
   problems.absoluteUrl(`${path}.notificationUrl`, recurring.notificationUrl);
 }
 
-/** A `payment` block of a session or a collect (API.md §5.3). */
+/** A `payment` block of a session or a collect (docs/protocol.md §5.3). */
 export function checkPaymentRequest(
   problems: FieldProblems,
   path: string,

@@ -7,7 +7,7 @@ import type { FieldProblems } from './field-problems';
 const CARD_NUMBER = /(?:\d[ -]?){12,18}\d/;
 
 /**
- * Person limits of API.md §5.2. `street`, `city` and `postalCode` are not checked: PlacetoPay
+ * Person limits of docs/protocol.md §5.2. `street`, `city` and `postalCode` are not checked: PlacetoPay
  * truncates them; `state` is not either, since its documented format is uncertain.
  */
 export function checkPerson(

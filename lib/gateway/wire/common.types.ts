@@ -14,7 +14,7 @@ export type PlacetoPayStatusValue =
   | 'UNKNOWN'
   | (string & {});
 
-/** `{status, reason, message, date}` (API.md §6.2). `reason` arrives as text or number. */
+/** `{status, reason, message, date}` (docs/protocol.md §6.2). `reason` arrives as text or number. */
 export interface PlacetoPayStatus {
   status: PlacetoPayStatusValue;
   reason: string | number | null;
@@ -24,7 +24,7 @@ export interface PlacetoPayStatus {
 
 export type DisplayOn = 'none' | 'payment' | 'receipt' | 'both' | 'approved';
 
-/** `fields[]`, `processorFields[]`, `instrument[]` entries (API.md §5.9). */
+/** `fields[]`, `processorFields[]`, `instrument[]` entries (docs/protocol.md §5.9). */
 export interface NameValuePair {
   keyword: string;
   value?: unknown;
@@ -80,7 +80,7 @@ export interface AmountBase {
   total: number;
 }
 
-/** Requested vs processed currency of a transaction (API.md §6.3). */
+/** Requested vs processed currency of a transaction (docs/protocol.md §6.3). */
 export interface AmountConversion {
   from: AmountBase;
   to: AmountBase;

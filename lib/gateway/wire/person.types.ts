@@ -8,7 +8,7 @@ export interface Address {
   phone?: string;
 }
 
-/** Buyer, payer or shipping contact (API.md §5.2). */
+/** Buyer, payer or shipping contact (docs/protocol.md §5.2). */
 export interface Person {
   document?: string;
   documentType?: string;

@@ -11,7 +11,7 @@ export interface Item {
   additional?: Record<string, unknown>;
 }
 
-/** PlacetoPay-driven recurring charges (API.md §5.5). */
+/** PlacetoPay-driven recurring charges (docs/protocol.md §5.5). */
 export interface Recurring {
   periodicity: 'D' | 'M' | 'Y';
   interval: number;
@@ -54,14 +54,14 @@ export interface PaymentRequest {
   processorFields?: NameValuePair[];
 }
 
-/** Tokenize a payment method without charging (API.md §5.8). */
+/** Tokenize a payment method without charging (docs/protocol.md §5.8). */
 export interface SubscriptionRequest {
   reference: string;
   description: string;
   fields?: NameValuePair[];
 }
 
-/** Behaviour flags (API.md §5.11). */
+/** Behaviour flags (docs/protocol.md §5.11). */
 export interface SessionMetadata {
   initiatorIndicator?: string;
   EBTDeliveryIndicator?: string;
@@ -82,7 +82,7 @@ export interface AutopayRequest {
   amount?: Amount;
 }
 
-/** `POST /api/session` body without `auth` (API.md §5.1); the client adds `auth`. */
+/** `POST /api/session` body without `auth` (docs/protocol.md §5.1); the client adds `auth`. */
 export interface CreateSessionRequest {
   locale?: string;
   payment?: PaymentRequest;
@@ -121,7 +121,7 @@ export interface CollectInstrument {
   credit?: { code?: string; type?: string; groupCode?: string; installment?: number };
 }
 
-/** `POST /api/collect` body without `auth` (API.md §5.10). */
+/** `POST /api/collect` body without `auth` (docs/protocol.md §5.10). */
 export interface CollectRequest {
   payment: PaymentRequest;
   instrument: CollectInstrument;
@@ -139,7 +139,7 @@ export interface CollectRequest {
 
 export type TransactionAction = 'checkout' | 'reauthorization' | 'reverse' | 'confirm' | 'cancel';
 
-/** `POST /api/transaction` body without `auth` (API.md §4.5). */
+/** `POST /api/transaction` body without `auth` (docs/protocol.md §4.5). */
 export interface TransactionActionRequest {
   internalReference: number;
   action: TransactionAction;
@@ -148,7 +148,7 @@ export interface TransactionActionRequest {
   locale?: string;
 }
 
-/** `POST /api/instrument/invalidate` (API.md §4.7): a token or a subtoken. */
+/** `POST /api/instrument/invalidate` (docs/protocol.md §4.7): a token or a subtoken. */
 export interface InvalidateTokenRequest {
   token?: string;
   subtoken?: string;

@@ -3,7 +3,7 @@ import type { AmountConversion, NameValuePair, PlacetoPayStatus } from './common
 /** Every response keeps the fields this version does not know, as they came. */
 type Open = { [unknownField: string]: unknown };
 
-/** One attempt inside a session (API.md §6.3). */
+/** One attempt inside a session (docs/protocol.md §6.3). */
 export interface PlacetoPayTransaction extends Open {
   status: PlacetoPayStatus;
   internalReference: number | null;
@@ -25,7 +25,7 @@ export interface SubscriptionResponse extends Open {
   instrument: NameValuePair[];
 }
 
-/** What a session query, a collect and a cancel return (API.md §6.1). */
+/** What a session query, a collect and a cancel return (docs/protocol.md §6.1). */
 export interface RedirectInformation extends Open {
   requestId: number;
   status: PlacetoPayStatus;

@@ -15,7 +15,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * Checks an `auth` block like PlacetoPay (API.md §3.4): 100 malformed, 101 unknown login,
+ * Checks an `auth` block like PlacetoPay (docs/protocol.md §3.4): 100 malformed, 101 unknown login,
  * 102 digest mismatch (SHA-256 or SHA-1 accepted), 103 seed more than 5 minutes off. A nonce
  * seen before is refused with 102. The skew is measured against the system clock, so tests
  * that move the simulator's own clock do not break authentication.

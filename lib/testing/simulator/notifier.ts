@@ -25,7 +25,7 @@ export interface NotificationBody {
 }
 
 /**
- * A recurring charge's notification (API.md §7.2), posted to `payment.recurring.notificationUrl`:
+ * A recurring charge's notification (docs/protocol.md §7.2), posted to `payment.recurring.notificationUrl`:
  * no requestId. PlacetoPay does not document its signature; the simulator signs it with the
  * documented formula's analogue (internalReference in place of requestId).
  */
@@ -46,7 +46,7 @@ export interface SentNotification {
   dropped?: boolean;
 }
 
-/** Posts PlacetoPay's signed notification once, never retried, like the real gateway (API.md §7). */
+/** Posts PlacetoPay's signed notification once, never retried, like the real gateway (docs/protocol.md §7). */
 export class Notifier {
   behaviour: NotificationBehaviour = {};
   readonly sent: SentNotification[] = [];

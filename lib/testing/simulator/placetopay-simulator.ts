@@ -38,7 +38,7 @@ type ApiHandler = (
 ) => { status?: number; json: unknown };
 
 /**
- * A local PlacetoPay WebCheckout: the REST API of API.md §4 with PlacetoPay's authentication and
+ * A local PlacetoPay WebCheckout: the REST API of docs/protocol.md §4 with PlacetoPay's authentication and
  * validation, the session life of §8-§9, a hosted checkout page, signed notifications (§7), and
  * controls and fault injection for tests. A real HTTP server on a random loopback port.
  */
@@ -210,7 +210,7 @@ export class PlacetoPaySimulator {
 
   /**
    * PlacetoPay charges the recurrence of an approved session created with `payment.recurring`
-   * (API.md §5.5) and posts the recurring notification (§7.2) to its `notificationUrl` once,
+   * (docs/protocol.md §5.5) and posts the recurring notification (§7.2) to its `notificationUrl` once,
    * signed with the documented formula's analogue (internalReference in place of requestId; the
    * real formula is undocumented). `tries` is the attempt of this charge (a declined one is
    * retried daily, 4 tries in all). Returns the charge's internalReference.

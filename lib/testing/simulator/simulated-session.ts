@@ -66,7 +66,7 @@ export interface SimulatedSession {
   subscription: Record<string, unknown> | null;
   rejectedAttempts: number;
   /**
-   * What PlacetoPay charged on the recurrence of `payment.recurring` (API.md §5.5), newest first.
+   * What PlacetoPay charged on the recurrence of `payment.recurring` (docs/protocol.md §5.5), newest first.
    * Not in the session's `payment[]`: the session keeps its own result (§6.7).
    */
   recurringCharges: SimulatedTransaction[];

@@ -5,7 +5,7 @@ import type { SimulatorClock } from './simulator-clock';
 export interface SimulatorSite {
   login: string;
   secretKey: string;
-  /** Where notifications of this site's sessions are posted (API.md §7.1). */
+  /** Where notifications of this site's sessions are posted (docs/protocol.md §7.1). */
   notificationUrl?: string;
   /** Notification signature: `sha256` (default, `sha256:` prefix) or legacy `sha1`. */
   signatureAlgorithm?: PlacetoPayHashAlgorithm;

@@ -1,6 +1,6 @@
 export type CardBehaviour = 'approve' | 'reject' | 'pending-approve' | 'pending-reject';
 
-// API.md §11: the official test cards and what each does.
+// docs/protocol.md §11: the official test cards and what each does.
 const CARDS: Record<CardBehaviour, string[]> = {
   approve: [
     '4110760000000081',

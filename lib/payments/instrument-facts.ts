@@ -1,8 +1,8 @@
 import type { NameValuePair } from '../gateway/wire/common.types';
 import type { RedirectInformation } from '../gateway/wire/responses.types';
-import type { InstrumentType } from './placetopay-instrument.entity';
+import type { InstrumentType } from '../persistence/placetopay-instrument.entity';
 
-/** A tokenized payment method as a session shows it (API.md §6.5). Holds the plaintext token. */
+/** A tokenized payment method as a session shows it (docs/protocol.md §6.5). Holds the plaintext token. */
 export interface InstrumentFacts {
   type: InstrumentType;
   token: string;

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintNumber, epochMillis } from '../payments/column-transformers';
+import { bigintNumber, epochMillis } from './column-transformers';
 
 export type NotificationState = 'pending' | 'settled' | 'unknown_payment';
 

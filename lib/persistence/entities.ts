@@ -1,7 +1,7 @@
-import { PlacetoPayEventDelivery } from '../events/placetopay-event-delivery.entity';
-import { PlacetoPayInstrument } from '../instruments/placetopay-instrument.entity';
-import { PlacetoPayNotification } from '../notifications/placetopay-notification.entity';
-import { PlacetoPayRecurringNotification } from '../notifications/placetopay-recurring-notification.entity';
+import { PlacetoPayEventDelivery } from './placetopay-event-delivery.entity';
+import { PlacetoPayInstrument } from './placetopay-instrument.entity';
+import { PlacetoPayNotification } from './placetopay-notification.entity';
+import { PlacetoPayRecurringNotification } from './placetopay-recurring-notification.entity';
 import { PlacetoPayPaymentEvent } from './placetopay-payment-event.entity';
 import { PlacetoPayPayment } from './placetopay-payment.entity';
 

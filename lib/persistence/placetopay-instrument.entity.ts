@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintNumber, epochMillis } from '../payments/column-transformers';
+import { bigintNumber, epochMillis } from './column-transformers';
 import type { Person } from '../gateway/wire/person.types';
 
 export type InstrumentType = 'card' | 'account';

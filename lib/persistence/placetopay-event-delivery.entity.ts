@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { epochMillis } from '../payments/column-transformers';
+import { epochMillis } from './column-transformers';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 

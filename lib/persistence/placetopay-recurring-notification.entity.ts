@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintNumber, epochMillis } from '../payments/column-transformers';
+import { bigintNumber, epochMillis } from './column-transformers';
 
 export type RecurringChargeEventState = 'pending' | 'written' | 'none';
 
@@ -51,7 +51,7 @@ export class PlacetoPayRecurringNotification {
   @Column({ name: 'signatureAlgorithm', type: 'varchar', length: 8 })
   signatureAlgorithm!: string;
 
-  /** Whether the analogue signature formula matched (API.md §7.2: the real one is undocumented). */
+  /** Whether the analogue signature formula matched (docs/protocol.md §7.2: the real one is undocumented). */
   @Column({ name: 'verified', type: 'boolean', default: false })
   verified!: boolean;
 

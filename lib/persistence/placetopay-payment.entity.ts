@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber, epochMillis } from './column-transformers';
-import { PaymentStatus } from './payment-status';
+import { PaymentStatus } from './payment-status.enum';
 
 export type PaymentKind = 'payment' | 'subscription' | 'collect';
 
