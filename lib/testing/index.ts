@@ -1,8 +1,6 @@
 export { signNotification, type SignNotificationInput } from './sign-notification';
-export {
-  PlacetoPaySimulator,
-  type SimulatorRequestLogEntry,
-} from './simulator/placetopay-simulator';
+export { PlacetoPaySimulator } from './simulator/placetopay-simulator';
+export type { SimulatorRequestLogEntry } from './simulator/http-exchange';
 export type { PlacetoPaySimulatorOptions, SimulatorSite } from './simulator/simulator-options';
 export { ManualClock, systemClock, type SimulatorClock } from './simulator/simulator-clock';
 export type { SimulatorFault, SimulatorOperation } from './simulator/fault-injector';
