@@ -31,7 +31,7 @@ export class RecurringCharges {
 
   /**
    * PlacetoPay charges the recurrence of an approved session created with `payment.recurring`
-   * (API.md §5.5): a new transaction of the session's amount, with its own internalReference, on
+   * (docs/protocol.md §5.5): a new transaction of the session's amount, with its own internalReference, on
    * the card of the approved payment. The recurrence is cancelled after the last try of a declined
    * charge, after `maxPeriods` approved charges, and past `dueDate`.
    */
