@@ -40,4 +40,10 @@ describe('README.es.md', () => {
     expect(blocks.length).toBeGreaterThan(10);
     for (const block of blocks) expect(readme).toContain(block);
   });
+
+  it('mirrors the English README section by section: the same headings, in the same order, at the same levels', () => {
+    const levels = (text: string) => (text.match(/^#{2,3} /gm) ?? []).map((mark) => mark.trim());
+    expect(levels(readmeEs)).toEqual(levels(readme));
+    expect(levels(readme).length).toBeGreaterThan(8);
+  });
 });
