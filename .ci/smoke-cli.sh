@@ -12,7 +12,7 @@ for _ in $(seq 1 100); do
 done
 url="$(grep -o 'http://[0-9.:]*' "$out")"
 node -e "
-  const { createAuth } = require('$root/dist');
+  const { createAuth } = require('$root/dist/testing');
   fetch('$url/api/session', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -1,3 +1,4 @@
+export { createAuth, type AuthInput, type PlacetoPayAuth } from '../gateway/authentication';
 export { signNotification, type SignNotificationInput } from './sign-notification';
 export { PlacetoPaySimulator } from './simulator/placetopay-simulator';
 export type { SimulatorRequestLogEntry } from './simulator/http-exchange';
