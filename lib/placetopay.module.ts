@@ -40,6 +40,9 @@ import { PaymentLifecycle } from './payments/payment-lifecycle';
 import { PaymentChangeEngine } from './payments/payment-change-engine';
 import { PaymentEventWriter } from './payments/payment-event-writer';
 import { PaymentInstrumentCapture } from './payments/payment-instrument-capture';
+import { PaymentCreation } from './payments/payment-creation';
+import { PaymentReversals } from './payments/payment-reversals';
+import { InstrumentCommands } from './instruments/instrument-commands';
 import { INSTRUMENT_STORE, PAYMENT_OUTBOX } from './payments/lifecycle-ports';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
 import { PlacetoPayService } from './placetopay.service';
@@ -69,6 +72,9 @@ const PAYMENT_PROVIDERS = [
   PaymentInstrumentCapture,
   PaymentChangeEngine,
   PaymentLifecycle,
+  PaymentCreation,
+  PaymentReversals,
+  InstrumentCommands,
   PlacetoPayService,
   DatabaseClock,
   ProbeLeases,

@@ -48,3 +48,8 @@ export class PlacetoPayPaymentRepository {
     return this.eventRows.find({ where: { paymentId }, order: { sequence: 'ASC' } });
   }
 }
+
+/** Whether `requestId` could be one PlacetoPay gave; any other finds nothing, without a query. */
+export function isRequestId(requestId: number): boolean {
+  return Number.isSafeInteger(requestId) && requestId > 0;
+}
