@@ -37,6 +37,12 @@ import { ProbeRunner } from './probe/probe-runner';
 import { PROBE_FOLLOW_UPS, type ProbeFollowUps } from './probe/probe-follow-ups';
 import { ProbeScheduler } from './probe/probe-scheduler';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
+import { PaymentChangeEngine } from './payments/payment-change-engine';
+import { PaymentEventWriter } from './payments/payment-event-writer';
+import { PaymentInstrumentCapture } from './payments/payment-instrument-capture';
+import { PaymentCreation } from './payments/payment-creation';
+import { PaymentReversals } from './payments/payment-reversals';
+import { InstrumentCommands } from './instruments/instrument-commands';
 import { INSTRUMENT_STORE, PAYMENT_OUTBOX } from './payments/lifecycle-ports';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
 import { PlacetoPayService } from './placetopay.service';
@@ -62,7 +68,13 @@ const PAYMENT_PROVIDERS = [
   EventDeliveries,
   InstrumentVault,
   { provide: INSTRUMENT_STORE, useExisting: InstrumentVault },
+  PaymentEventWriter,
+  PaymentInstrumentCapture,
+  PaymentChangeEngine,
   PaymentLifecycle,
+  PaymentCreation,
+  PaymentReversals,
+  InstrumentCommands,
   PlacetoPayService,
   DatabaseClock,
   ProbeLeases,

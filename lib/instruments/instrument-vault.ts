@@ -6,6 +6,7 @@ import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.int
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { Person } from '../gateway/wire/person.types';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import type { InstrumentFacts } from '../payments/instrument-facts';
 import { parseInstrumentKey } from '../config/instrument-key';
@@ -23,8 +24,9 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
 
   constructor(
     @InjectRepository(PlacetoPayInstrument)
-    readonly instruments: Repository<PlacetoPayInstrument>,
+    private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
+    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {
     const key = parseInstrumentKey(options.instrumentKey);
     if (key) {
@@ -78,7 +80,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
       sourceRequestId: payment.requestId!,
     });
     if (exists) return false;
-    const now = new Date();
+    const now = this.clock.now();
     await manager.insert(PlacetoPayInstrument, {
       id,
       sourceRequestId: payment.requestId!,

@@ -5,9 +5,9 @@ import type { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-e
 import type { InstrumentFacts } from './instrument-facts';
 
 /**
- * What the lifecycle needs from the layers above it, as interfaces it owns: the module binds each
- * token to the class that implements it (the event dispatcher, the instrument vault), so the
- * single door never imports its own callers.
+ * What the lifecycle (and payment creation) needs from the layers above it, as interfaces it owns:
+ * the module binds each token to the class that implements it (the event dispatcher, the
+ * instrument vault), so the single door never imports its own callers.
  */
 export const PAYMENT_OUTBOX = Symbol('PAYMENT_OUTBOX');
 
@@ -21,6 +21,8 @@ export interface PaymentOutbox {
 export const INSTRUMENT_STORE = Symbol('INSTRUMENT_STORE');
 
 export interface InstrumentStore {
+  /** Throws when stored payment methods cannot be used (no key); `what` says what needed them. */
+  requireKey(what: string): unknown;
   /**
    * Inside the transaction that settles `payment`: stores the instrument it tokenized, once per
    * session. False when it was stored already, or cannot be.

@@ -8,30 +8,48 @@ import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 @Injectable()
 export class PlacetoPayPaymentRepository {
   constructor(
-    @InjectRepository(PlacetoPayPayment) readonly payments: Repository<PlacetoPayPayment>,
-    @InjectRepository(PlacetoPayPaymentEvent) readonly events: Repository<PlacetoPayPaymentEvent>,
+    @InjectRepository(PlacetoPayPayment)
+    private readonly paymentRows: Repository<PlacetoPayPayment>,
+    @InjectRepository(PlacetoPayPaymentEvent)
+    private readonly eventRows: Repository<PlacetoPayPaymentEvent>,
   ) {}
 
+  /**
+   * @internal Not part of the API: the TypeORM repository, for the library's own code that has
+   * not yet been moved to inject it (the probe's leases, the recurring inbox) and for tests.
+   */
+  get payments(): Repository<PlacetoPayPayment> {
+    return this.paymentRows;
+  }
+
   findById(id: string): Promise<PlacetoPayPayment | null> {
-    return this.payments.findOneBy({ id });
+    return this.paymentRows.findOneBy({ id });
   }
 
   findByRequestId(requestId: number): Promise<PlacetoPayPayment | null> {
-    return this.payments.findOneBy({ requestId });
+    return this.paymentRows.findOneBy({ requestId });
   }
 
   /** Every payment of a reference, newest first. */
   listByReference(reference: string): Promise<PlacetoPayPayment[]> {
-    return this.payments.find({ where: { reference }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return this.paymentRows.find({
+      where: { reference },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
   }
 
   /** The payment that blocks a new one for the reference, if any. */
   findBlocking(reference: string): Promise<PlacetoPayPayment | null> {
-    return this.payments.findOneBy({ openReference: reference });
+    return this.paymentRows.findOneBy({ openReference: reference });
   }
 
   /** A payment's history, oldest first. */
   history(paymentId: string): Promise<PlacetoPayPaymentEvent[]> {
-    return this.events.find({ where: { paymentId }, order: { sequence: 'ASC' } });
+    return this.eventRows.find({ where: { paymentId }, order: { sequence: 'ASC' } });
   }
+}
+
+/** Whether `requestId` could be one PlacetoPay gave; any other finds nothing, without a query. */
+export function isRequestId(requestId: number): boolean {
+  return Number.isSafeInteger(requestId) && requestId > 0;
 }

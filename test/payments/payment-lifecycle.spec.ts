@@ -1,6 +1,6 @@
 import { PaymentStatus, type PlacetoPayPayment } from 'nestjs-placetopay';
 import { ALL_PAYMENT_STATUSES, canTransition } from '../../lib/payments/payment-status';
-import { paymentSnapshot } from '../../lib/payments/payment-lifecycle';
+import { paymentSnapshot } from '../../lib/payments/payment-event-writer';
 import { enginesUnderTest } from '../support/databases';
 import { captureLogs } from '../support/log-capture';
 import {
