@@ -15,21 +15,18 @@ import type {
   PlacetoPayModuleOptions,
   PlacetoPayOptionsFactory,
 } from './config/placetopay-options.interface';
-import { resolvePlacetoPayOptions } from './config/resolve-options';
+import {
+  resolveModuleExtras,
+  resolvePlacetoPayOptions,
+  splitForRootOptions,
+} from './config/resolve-options';
 import { PlacetoPayClient } from './gateway/placetopay.client';
-import { PLACETOPAY_MODULE_VARIABLES, readBoolean } from './config/environment-variables';
 import { NotificationInbox } from './notifications/notification-inbox';
 import { NotificationSignatureGuard } from './notifications/notification-signature.guard';
-import {
-  DEFAULT_WEBHOOK_PATH,
-  createNotificationController,
-} from './notifications/notification.controller';
+import { createNotificationController } from './notifications/notification.controller';
 import { RecurringNotificationGuard } from './notifications/recurring-notification.guard';
 import { RecurringNotificationInbox } from './notifications/recurring-notification-inbox';
-import {
-  DEFAULT_RECURRING_WEBHOOK_PATH,
-  createRecurringNotificationController,
-} from './notifications/recurring-notification.controller';
+import { createRecurringNotificationController } from './notifications/recurring-notification.controller';
 import { PLACETOPAY_ENTITIES } from './persistence/entities';
 import { DatabaseClock } from './persistence/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
@@ -90,11 +87,6 @@ const PAYMENT_PROVIDERS = [
   UnknownCharges,
 ];
 
-/**
- * `forRoot()` reads everything from environment variables; `forRoot(options)` and
- * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
- * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
- */
 const WEBHOOK_PROVIDERS = [
   NotificationSignatureGuard,
   NotificationInbox,
@@ -102,32 +94,17 @@ const WEBHOOK_PROVIDERS = [
   RecurringNotificationInbox,
 ];
 
-/** The route's settings: the synchronous option, else its environment variable, else the default. */
-export function resolveWebhook(
-  extras: PlacetoPayModuleExtras,
-  env: NodeJS.ProcessEnv = process.env,
-) {
-  const variable = env[PLACETOPAY_MODULE_VARIABLES.webhookPath]?.trim();
-  const path = (extras.webhook?.path ?? (variable || DEFAULT_WEBHOOK_PATH)).replace(
-    /^\/+|\/+$/g,
-    '',
-  );
-  const recurringVariable = env[PLACETOPAY_MODULE_VARIABLES.recurringWebhookPath]?.trim();
-  const recurringPath = (
-    extras.webhook?.recurringPath ??
-    (recurringVariable || DEFAULT_RECURRING_WEBHOOK_PATH)
-  ).replace(/^\/+|\/+$/g, '');
-  const enabled =
-    extras.webhook?.enabled ?? readBoolean(env[PLACETOPAY_MODULE_VARIABLES.webhookEnabled]) ?? true;
-  return { enabled, path, recurringPath, decorators: extras.webhook?.decorators ?? [] };
-}
-
+/**
+ * `forRoot()` reads everything from environment variables; `forRoot(options)` and
+ * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
+ * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
+ */
 @Module({})
 export class PlacetoPayModule {
   static forRoot(options: PlacetoPayForRootOptions = {}): DynamicModule {
-    const { isGlobal, clientOnly, webhook, ...moduleOptions } = options;
+    const [extras, moduleOptions] = splitForRootOptions(options);
     return this.assemble(
-      { isGlobal, clientOnly, webhook },
+      extras,
       [],
       [{ provide: PLACETOPAY_MODULE_OPTIONS, useValue: moduleOptions }],
     );
@@ -135,7 +112,7 @@ export class PlacetoPayModule {
 
   static forRootAsync(options: PlacetoPayModuleAsyncOptions): DynamicModule {
     return this.assemble(
-      { isGlobal: options.isGlobal, clientOnly: options.clientOnly, webhook: options.webhook },
+      splitForRootOptions(options)[0],
       options.imports ?? [],
       this.createAsyncProviders(options),
     );
@@ -147,11 +124,11 @@ export class PlacetoPayModule {
     imports: NonNullable<DynamicModule['imports']>,
     optionProviders: Provider[],
   ): DynamicModule {
-    const payments = !extras.clientOnly;
-    const webhook = resolveWebhook(extras);
+    const { clientOnly, isGlobal, webhook } = resolveModuleExtras(extras);
+    const payments = !clientOnly;
     return {
       module: PlacetoPayModule,
-      global: extras.isGlobal ?? false,
+      global: isGlobal,
       controllers:
         payments && webhook.enabled
           ? [

@@ -1,96 +1,115 @@
-import { validateSync } from 'class-validator';
-import { readOptionsFromEnvironment, variableFor } from './environment-variables';
+import {
+  DEFAULT_ENVIRONMENT_PREFIX,
+  entriesOf,
+  readEnvironment,
+  variableFor,
+  type OptionScope,
+} from './environment-variables';
 import { PlacetoPayConfigError, type PlacetoPayConfigProblem } from './placetopay-config.error';
 import type {
+  PlacetoPayModuleExtras,
   PlacetoPayModuleOptions,
+  ResolvedPlacetoPayModuleExtras,
   ResolvedPlacetoPayOptions,
 } from './placetopay-options.interface';
-import { PlacetoPayOptionsSchema } from './placetopay-options.schema';
-
-export const PLACETOPAY_DEFAULTS = {
-  timeoutMs: 15_000,
-  queryAttempts: 3,
-  retryBaseDelayMs: 250,
-  retryMaxDelayMs: 5_000,
-  authAlgorithm: 'sha256',
-  clockOffsetMs: 0,
-  allowDuplicateReferences: false,
-  eventMaxAttempts: 10,
-  eventRetryBaseDelayMs: 1_000,
-  eventRetryMaxDelayMs: 3_600_000,
-  eventLeaseMs: 60_000,
-  eventPollMs: 2_000,
-  allowLegacySha1: true,
-  notificationQuery: true,
-  probeEnabled: true,
-  probeCron: '* * * * *',
-  probeFirstCheckMs: 7 * 60_000,
-  probeIntervalMs: 12 * 60_000,
-  probeBatchSize: 50,
-  probeConcurrency: 10,
-  probeLeaseMs: 5 * 60_000,
-  probeGiveUpMs: 7 * 86_400_000,
-  instrumentPreviousKeys: [] as string[],
-} as const satisfies Partial<ResolvedPlacetoPayOptions>;
-
-const TRIMMED: ReadonlyArray<keyof PlacetoPayModuleOptions> = ['login', 'secretKey', 'baseUrl'];
 
 /**
  * Explicit options win over environment variables, which win over defaults. The result is
- * validated as a whole; every problem is reported at once.
+ * validated as a whole; every problem is reported at once, naming the option and its variable,
+ * never a value.
  */
 export function resolvePlacetoPayOptions(
   explicit: PlacetoPayModuleOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  prefix: string = DEFAULT_ENVIRONMENT_PREFIX,
 ): ResolvedPlacetoPayOptions {
-  const merged: Record<string, unknown> = { ...PLACETOPAY_DEFAULTS };
-  for (const source of [readOptionsFromEnvironment(env), explicit]) {
-    for (const [key, value] of Object.entries(source)) {
-      if (value !== undefined) merged[key] = value;
-    }
+  const entries = entriesOf('options');
+  const known = new Set(entries.map((entry) => entry.name));
+  const problems: PlacetoPayConfigProblem[] = Object.entries(explicit)
+    .filter(([option, value]) => value !== undefined && !known.has(option))
+    .map(([option]) => ({ option, message: 'is not a PlacetoPay option' }));
+  const merged = settle('options', [readEnvironment('options', env, prefix), explicit]);
+  for (const { name, kind, required } of entries) {
+    // A required option left out gets its kind's message (`is required`, or what it must be).
+    const message = merged[name] === undefined && !required ? undefined : kind.check(merged[name]);
+    if (message) problems.push({ option: name, variable: variableFor(name, prefix), message });
   }
-  for (const key of TRIMMED) {
-    if (typeof merged[key] === 'string') merged[key] = (merged[key] as string).trim();
-  }
-  if (typeof merged.baseUrl === 'string') merged.baseUrl = merged.baseUrl.replace(/\/+$/, '');
-
-  const schema = Object.assign(new PlacetoPayOptionsSchema(), merged);
-  const errors = validateSync(schema, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
-  });
-  const problems: PlacetoPayConfigProblem[] = [];
-  if (errors.length === 0) {
+  if (problems.length === 0) {
     // A claimed payment must still be ours when its slowest possible query ends.
     const worstQueryMs = worstSessionQueryMs(merged as unknown as ResolvedPlacetoPayOptions);
     if ((merged.probeLeaseMs as number) < worstQueryMs + 10_000) {
       problems.push({
         option: 'probeLeaseMs',
-        variable: variableFor('probeLeaseMs'),
+        variable: variableFor('probeLeaseMs', prefix),
         message: `must be at least 10 s longer than the slowest session query (${worstQueryMs} ms: timeoutMs x queryAttempts plus the retry delays)`,
       });
     }
   }
-  if (errors.length > 0 || problems.length > 0) {
-    problems.push(
-      ...errors.map((error) => ({
-        option: error.property,
-        variable: variableFor(error.property),
-        message: error.constraints?.whitelistValidation
-          ? 'is not a PlacetoPay option'
-          : (Object.values(error.constraints ?? {})[0] ?? 'is invalid'),
-      })),
-    );
-    throw new PlacetoPayConfigError(problems);
-  }
+  if (problems.length > 0) throw new PlacetoPayConfigError(problems);
   // Present for whoever reads it, invisible to JSON.stringify, util.inspect and object spreads,
-  // so dumping the options (or a provider holding them) never prints the secret.
-  for (const secret of ['secretKey', 'instrumentKey', 'instrumentPreviousKeys']) {
-    Object.defineProperty(merged, secret, { value: merged[secret], enumerable: false });
+  // so dumping the options (or a provider holding them) never prints a secret.
+  for (const { name, secret } of entries) {
+    if (secret) Object.defineProperty(merged, name, { value: merged[name], enumerable: false });
   }
   return merged as unknown as ResolvedPlacetoPayOptions;
+}
+
+/**
+ * The settings that shape the module (`forRoot` / `forRootAsync`'s argument, else the variable,
+ * else the default). Read synchronously; a variable that does not parse is ignored.
+ */
+export function resolveModuleExtras(
+  extras: PlacetoPayModuleExtras = {},
+  env: NodeJS.ProcessEnv = process.env,
+  prefix: string = DEFAULT_ENVIRONMENT_PREFIX,
+): ResolvedPlacetoPayModuleExtras {
+  const fromEnv = readEnvironment('module', env, prefix);
+  const entries = entriesOf('module');
+  for (const { name, kind } of entries) {
+    if (name in fromEnv && kind.check(fromEnv[name]) !== undefined) delete fromEnv[name];
+  }
+  const given = Object.fromEntries(
+    entries.map(({ name }) => [
+      name,
+      name
+        .split('.')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], extras),
+    ]),
+  );
+  const nested: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(settle('module', [fromEnv, given]))) {
+    const path = name.split('.');
+    const leaf = path.pop() as string;
+    let node = nested;
+    for (const key of path) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[leaf] = value;
+  }
+  return nested as ResolvedPlacetoPayModuleExtras;
+}
+
+/** `forRoot`'s argument split into the settings that shape the module and the options. */
+export function splitForRootOptions(
+  all: PlacetoPayModuleExtras,
+): [PlacetoPayModuleExtras, PlacetoPayModuleOptions] {
+  const roots = new Set(entriesOf('module').map(({ name }) => name.split('.')[0]));
+  const [extras, options] = [{}, {}] as Array<Record<string, unknown>>;
+  for (const [key, value] of Object.entries(all)) (roots.has(key) ? extras : options)[key] = value;
+  return [extras, options];
+}
+
+/** Each option's default, then its value in each source in turn (a later one wins), normalized. */
+function settle(
+  scope: OptionScope,
+  sources: ReadonlyArray<Record<string, unknown>>,
+): Record<string, unknown> {
+  const settled: Record<string, unknown> = {};
+  for (const { name, kind, default: fallback } of entriesOf(scope)) {
+    let value: unknown = Array.isArray(fallback) ? [...fallback] : fallback;
+    for (const source of sources) if (source[name] !== undefined) value = source[name];
+    if (typeof value === 'string' && kind.normalize) value = kind.normalize(value);
+    if (value !== undefined) settled[name] = value;
+  }
+  return settled;
 }
 
 /** The longest one session query can take, retries included. */

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLACETOPAY_ENVIRONMENT_VARIABLES } from '../../lib/config/environment-variables';
 
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -14,12 +13,6 @@ describe('README', () => {
       .slice(1)
       .join('\n');
     expect(squash(block)).toBe(squash(spec));
-  });
-
-  it('documents every environment variable the module reads', () => {
-    for (const { variable, option } of PLACETOPAY_ENVIRONMENT_VARIABLES) {
-      expect(readme).toContain(`| \`${option}\` | \`${variable}\` |`);
-    }
   });
 
   it('states the two commands', () => {
