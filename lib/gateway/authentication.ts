@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PlacetoPayHashAlgorithm } from '../config/placetopay-options.interface';
+import { systemPlacetoPayClock } from '../common/clock';
 
 /** The `auth` block sent in the body of every request (docs/protocol.md §3.2). */
 export interface PlacetoPayAuth {
@@ -33,7 +34,7 @@ export function computeTranKey(
 
 export function createAuth(input: AuthInput): PlacetoPayAuth {
   const rawNonce = input.rawNonce ?? randomBytes(16);
-  const seed = (input.now ?? new Date()).toISOString();
+  const seed = (input.now ?? systemPlacetoPayClock.now()).toISOString();
   return {
     login: input.login,
     tranKey: computeTranKey(rawNonce, seed, input.secretKey, input.algorithm),

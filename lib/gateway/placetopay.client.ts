@@ -41,6 +41,7 @@ import type {
   ReverseResponse,
   TransactionActionResponse,
 } from './wire/responses.types';
+import { systemPlacetoPayClock } from '../common/clock';
 
 /** Errors that prove the request never left this machine. */
 const NOT_SENT_CODES = new Set([
@@ -136,8 +137,13 @@ export class PlacetoPayClient {
     );
   }
 
+  /**
+   * The auth seed's time: wall time plus `clockOffsetMs`. It must agree with PlacetoPay's clock
+   * (docs/protocol.md §3.4), so it reads the system clock, never the injectable PLACETOPAY_CLOCK
+   * that tests move to drive retries and leases.
+   */
   private now(): Date {
-    return new Date(Date.now() + this.options.clockOffsetMs);
+    return new Date(systemPlacetoPayClock.now().getTime() + this.options.clockOffsetMs);
   }
 
   private withLocale<T extends { locale?: string }>(request: T): T {
