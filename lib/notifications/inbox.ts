@@ -10,7 +10,7 @@ import type { InboxRows } from './inbox-rows';
 import { SettleQueue } from './settle-queue';
 
 /** Notifications held in memory while the database is unreachable, at most (per inbox). */
-export const HELD_LIMIT = 10_000;
+const HELD_LIMIT = 10_000;
 /** Shutdown waits this long, at most, for each of: answers, held notifications, settling. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Due rows a retry pass takes at once. */

@@ -15,7 +15,7 @@ import { InboxRows } from './inbox-rows';
 import { CLAIM_MS, NotificationSettlement } from './notification-settlement';
 import type { VerifiedNotification } from './notification-signature.guard';
 
-export { HELD_LIMIT, type ReceiveResult } from './inbox';
+export type { ReceiveResult } from './inbox';
 
 /**
  * Settlements running at once per process: the answer path (one INSERT) must always find a free

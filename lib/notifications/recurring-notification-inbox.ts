@@ -118,11 +118,6 @@ export class RecurringNotificationInbox extends Inbox<
     return this.events.retry(row);
   }
 
-  /** Writes the charge's event, once across replicas; true when this call wrote it. */
-  private fire(row: PlacetoPayRecurringNotification): Promise<boolean> {
-    return this.events.fire(row);
-  }
-
   protected async record({
     notification,
     receivedAt,
@@ -183,6 +178,11 @@ export class RecurringNotificationInbox extends Inbox<
       await this.fire(row);
     }
     return { received: true, duplicate: false };
+  }
+
+  /** Writes the charge's event, once across replicas; true when this call wrote it. */
+  private fire(row: PlacetoPayRecurringNotification): Promise<boolean> {
+    return this.events.fire(row);
   }
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
