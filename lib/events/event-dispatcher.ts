@@ -21,7 +21,8 @@ import { EventListenerRegistry } from './event-listener-registry';
 import type { PlacetoPayEvent } from './placetopay-event';
 import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
-import { waitAtMost, withDeadline } from '../common/time-limits';
+import { withDeadline } from '../common/time-limits';
+import { WorkerLoop } from '../common/worker-loop';
 
 const BATCH = 50;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -52,10 +53,8 @@ export class EventDispatcher
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Jitter source; replaceable in tests. */
   random: () => number = Math.random;
-  private timer?: NodeJS.Timeout;
-  private draining?: Promise<DrainSummary>;
-  private again = false;
-  private stopped = false;
+  /** Delivery passes: on the poll, on a kick after a commit, or drained by a caller. */
+  private readonly passes: WorkerLoop<DrainSummary>;
 
   constructor(
     private readonly registry: EventListenerRegistry,
@@ -66,22 +65,31 @@ export class EventDispatcher
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     private readonly transactions: TransactionRunner,
-  ) {}
+  ) {
+    this.passes = new WorkerLoop({
+      pass: () => this.deliverDue(),
+      everyMs: options.eventPollMs,
+      // A poll during a pass asks for one more after it, like a kick.
+      pollWhileBusy: 'again',
+      // A listener that hangs must not hold the shutdown: give the pass a grace period.
+      graceMs: SHUTDOWN_GRACE_MS,
+      onError: (error) =>
+        this.logger.error(
+          `event delivery pass failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (this.options.eventPollMs > 0) {
-      this.timer = setInterval(() => this.kick(), this.options.eventPollMs);
-      this.timer.unref();
+      this.passes.start();
       // Deliveries left behind by a previous run are picked up at once.
-      this.kick();
+      this.passes.kick();
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    // A listener that hangs must not hold the shutdown: give the pass a grace period.
-    await waitAtMost(this.draining, SHUTDOWN_GRACE_MS);
+  onApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
   }
 
   /**
@@ -114,44 +122,29 @@ export class EventDispatcher
 
   /** Starts a delivery pass in the background, now. Never throws, never blocks the caller. */
   kick(): void {
-    if (this.stopped) return;
-    void this.drain().catch((error: unknown) =>
-      this.logger.error(
-        `event delivery pass failed: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    );
+    this.passes.kick();
   }
 
   /** Resolves when no delivery pass is running (without starting one). */
-  async idle(): Promise<void> {
-    while (this.draining) await this.draining.catch(() => undefined);
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
   /** Delivers everything due now; concurrent calls share one pass (and run one more after it). */
-  drain(): Promise<DrainSummary> {
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
+  async drain(): Promise<DrainSummary> {
+    const total: DrainSummary = { delivered: 0, failed: 0, deadLettered: 0 };
+    for (const pass of await this.passes.drain()) addTo(total, pass);
+    return total;
+  }
+
+  /** One pass: batch after batch, until one claims nothing. */
+  private async deliverDue(): Promise<DrainSummary> {
+    const total: DrainSummary = { delivered: 0, failed: 0, deadLettered: 0 };
+    for (;;) {
+      const batch = await this.deliverBatch();
+      addTo(total, batch);
+      if (batch.claimed === 0 || this.passes.stopped) return total;
     }
-    this.draining = (async () => {
-      const total: DrainSummary = { delivered: 0, failed: 0, deadLettered: 0 };
-      try {
-        do {
-          this.again = false;
-          for (;;) {
-            const pass = await this.deliverBatch();
-            total.delivered += pass.delivered;
-            total.failed += pass.failed;
-            total.deadLettered += pass.deadLettered;
-            if (pass.claimed === 0 || this.stopped) break;
-          }
-        } while (this.again && !this.stopped);
-      } finally {
-        this.draining = undefined;
-      }
-      return total;
-    })();
-    return this.draining;
   }
 
   private async deliverBatch(): Promise<DrainSummary & { claimed: number }> {
@@ -181,7 +174,7 @@ export class EventDispatcher
 
     const summary = { delivered: 0, failed: 0, deadLettered: 0, claimed: 0 };
     for (const delivery of due) {
-      if (this.stopped) break;
+      if (this.passes.stopped) break;
       if (!(await this.claim(delivery))) continue;
       summary.claimed++;
       const outcome = await this.run(delivery);
@@ -305,6 +298,12 @@ export class EventDispatcher
         .execute(),
     );
   }
+}
+
+function addTo(total: DrainSummary, part: DrainSummary): void {
+  total.delivered += part.delivered;
+  total.failed += part.failed;
+  total.deadLettered += part.deadLettered;
 }
 
 export function toEvent(row: PlacetoPayPaymentEvent): PlacetoPayEvent {

@@ -1,7 +1,10 @@
-import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { waitAtMost } from '../common/time-limits';
+import { WorkerLoop } from '../common/worker-loop';
 
 const RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
+
+/** A pass that left something unwritten: the writer tries again after its backoff. */
+class LeftHeld extends Error {}
 
 /**
  * Notifications the database could not take, kept in memory (at most `limit`) and written oldest
@@ -12,10 +15,13 @@ const RETRY = { baseDelayMs: 250, maxDelayMs: 5_000 };
  */
 export class HeldNotifications<T> {
   private readonly items = new Map<string, T>();
-  private timer?: NodeJS.Timeout;
-  private writing?: Promise<void>;
-  private attempts = 0;
-  private stopped = false;
+  /** Passes write what is held; one that leaves some is retried with backoff (the first, too). */
+  private readonly writer = new WorkerLoop({
+    pass: () => this.writeAll(),
+    backoff: RETRY,
+    // Notifications are waiting for the database: the process stays up to write them.
+    holdProcess: true,
+  });
 
   constructor(
     /** Writes one item; throws when the database did not take it (it stays held). */
@@ -35,11 +41,11 @@ export class HeldNotifications<T> {
 
   /** Holds `item` under `key` (replacing what was held there); false when full or stopped. */
   hold(key: string, item: T): boolean {
-    if (this.stopped) return false;
+    if (this.writer.stopped) return false;
     if (!this.items.has(key) && this.items.size >= this.limit) return false;
     this.items.set(key, item);
-    // A pass under way takes it in turn; if that pass fails, it schedules the next.
-    if (!this.writing) this.schedule();
+    // A pass under way takes it in turn; if that pass fails, the next comes after the backoff.
+    this.writer.later();
     return true;
   }
 
@@ -56,14 +62,7 @@ export class HeldNotifications<T> {
 
   /** Writes what is held now (joins a pass under way). */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.writing ??= this.writeAll().finally(() => {
-      this.writing = undefined;
-      // Held between the pass's end and now: nothing else would schedule it.
-      this.schedule();
-    });
-    return this.writing;
+    return this.writer.run().catch(() => undefined);
   }
 
   /**
@@ -71,11 +70,9 @@ export class HeldNotifications<T> {
    * still held.
    */
   async stop(graceMs: number): Promise<T[]> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.writer.stop(0);
     const lastPass = (async () => {
-      await this.writing;
+      await this.writer.idle();
       if (this.items.size > 0) await this.flush();
     })();
     await waitAtMost(lastPass, graceMs);
@@ -97,8 +94,7 @@ export class HeldNotifications<T> {
           refused = key;
           continue;
         }
-        this.schedule();
-        return;
+        throw new LeftHeld();
       }
       // Replaced while it was written: the newer one is written in turn.
       if (this.items.get(key) === item) this.items.delete(key);
@@ -111,22 +107,12 @@ export class HeldNotifications<T> {
       }
     }
     // Only the refused one is left (the rest was dropped meanwhile).
-    if (this.items.size > 0) return this.schedule();
-    this.attempts = 0;
+    if (this.items.size > 0) throw new LeftHeld();
     this.onDrained();
   }
 
   private firstExcept(skip: string | undefined): [string, T] | undefined {
     for (const entry of this.items) if (entry[0] !== skip) return entry;
     return undefined;
-  }
-
-  private schedule(): void {
-    if (this.stopped || this.timer || this.items.size === 0) return;
-    const delay = backoffDelay(++this.attempts, RETRY, equalJitter());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delay);
   }
 }

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
-import type { ReceiveResult } from './notification-inbox';
+import type { ReceiveResult } from './inbox';
 import { decorateRoute } from './notification.controller';
 import { RecurringNotificationInbox } from './recurring-notification-inbox';
 import {

@@ -39,11 +39,3 @@ export function prepareRowsInsert<T extends ObjectLiteral>(
     await manager.query(query, parameters);
   };
 }
-
-/** A single-row INSERT of every column (see prepareRowsInsert). */
-export function prepareRowInsert<T extends ObjectLiteral>(
-  repository: Repository<T>,
-): (row: T) => Promise<void> {
-  const insert = prepareRowsInsert(repository);
-  return (row) => insert([row]);
-}

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PLACETOPAY_CLOCK, systemPlacetoPayClock, type PlacetoPayClock } from '../common/clock';
 
 /** The database's current time in epoch milliseconds, per engine family. */
 const NOW_QUERIES: Record<string, string> = {
@@ -22,7 +23,12 @@ export class DatabaseClock {
   private readonly logger = new Logger('PlacetoPayProbe');
   private warned = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    /** This process's clock: what an engine without a clock query falls back to. */
+    @Inject(PLACETOPAY_CLOCK)
+    private readonly fallback: PlacetoPayClock = systemPlacetoPayClock,
+  ) {}
 
   async now(): Promise<Date> {
     const query = NOW_QUERIES[this.dataSource.options.type];
@@ -33,7 +39,7 @@ export class DatabaseClock {
           `no database clock query for ${this.dataSource.options.type}: the probe uses this process's clock; keep replicas' clocks in sync`,
         );
       }
-      return new Date();
+      return this.fallback.now();
     }
     const [row] = (await this.dataSource.query(query)) as Array<{ now: string | number }>;
     return new Date(Number(row.now));

@@ -12,6 +12,7 @@ import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus, isFinalStatus } from '../payments/payment-status';
 import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { WorkerLoop } from '../common/worker-loop';
 import { nextCheckAfterCheck, nextCheckAfterFailure } from './check-schedule';
 import { CircuitBreaker } from './circuit-breaker';
 import { DatabaseClock } from '../persistence/database-clock';
@@ -44,8 +45,11 @@ export class ProbeRunner implements OnApplicationShutdown {
   private readonly breaker = new CircuitBreaker();
   private readonly processId = randomUUID();
   private claims = 0;
-  private running?: Promise<ProbeSummary>;
-  private stopped = false;
+  /** One pass at a time; shutdown waits for the running one to end. */
+  private readonly passes = new WorkerLoop({
+    pass: () => this.pass(),
+    onError: (error) => this.logger.error(`probe pass failed: ${reason(error)}`),
+  });
 
   constructor(
     private readonly leases: ProbeLeases,
@@ -59,18 +63,20 @@ export class ProbeRunner implements OnApplicationShutdown {
 
   /** Runs one pass, or joins the one already running in this process. */
   run(): Promise<ProbeSummary> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
+    return this.passes.run();
   }
 
-  /** Whether a pass is running in this process (a cron tick then skips). */
-  get busy(): boolean {
-    return this.running !== undefined;
+  /** A cron tick: a pass in the background, unless one is running here; false when skipped. */
+  tick(): boolean {
+    return this.passes.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.running?.catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.passes.stop();
+  }
+
+  private get stopped(): boolean {
+    return this.passes.stopped;
   }
 
   private async pass(): Promise<ProbeSummary> {

@@ -91,17 +91,7 @@ export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   /** One cron tick: a pass, unless the last one is still running here. */
   tick(): void {
-    if (this.runner.busy) {
-      this.logger.debug('probe pass still running: this tick is skipped');
-      return;
-    }
-    void this.runner
-      .run()
-      .catch((error: unknown) =>
-        this.logger.error(
-          `probe pass failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-      );
+    if (!this.runner.tick()) this.logger.debug('probe pass still running: this tick is skipped');
   }
 }
 

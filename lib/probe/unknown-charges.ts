@@ -11,6 +11,7 @@ import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 
 const BATCH = 50;
 /** How long after a lost charge its notification is looked for. */
@@ -38,6 +39,7 @@ export class UnknownCharges {
     private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {}
 
   /** Matches what it can; returns how many payments found their session. */
@@ -49,7 +51,7 @@ export class UnknownCharges {
         kind: 'collect',
         status: PaymentStatus.UNKNOWN,
         requestId: IsNull(),
-        createdAt: MoreThanOrEqual(new Date(Date.now() - MATCH_WINDOW_MS)),
+        createdAt: MoreThanOrEqual(new Date(this.clock.now().getTime() - MATCH_WINDOW_MS)),
       },
       order: { createdAt: 'DESC' },
       take: BATCH,
@@ -90,7 +92,7 @@ export class UnknownCharges {
     await this.lifecycle.recordCreated(
       payment.id,
       { requestId, processUrl: null },
-      new Date(Date.now() + this.options.probeFirstCheckMs),
+      new Date(this.clock.now().getTime() + this.options.probeFirstCheckMs),
     );
     await this.lifecycle.apply({ source: 'probe', session });
     return true;

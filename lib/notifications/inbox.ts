@@ -1,0 +1,243 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Semaphore } from 'async-mutex';
+import type { ObjectLiteral } from 'typeorm';
+import type { PlacetoPayClock } from '../common/clock';
+import { waitAtMost } from '../common/time-limits';
+import { WorkerLoop } from '../common/worker-loop';
+import { errorMessage as reason } from '../gateway/errors/describe-thrown';
+import { HeldNotifications } from './held-notifications';
+import type { InboxRows } from './inbox-rows';
+import { SettleQueue } from './settle-queue';
+
+/** Notifications held in memory while the database is unreachable, at most (per inbox). */
+const HELD_LIMIT = 10_000;
+/** Shutdown waits this long, at most, for each of: answers, held notifications, settling. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** Due rows a retry pass takes at once. */
+const DUE_BATCH = 50;
+
+export interface ReceiveResult {
+  received: true;
+  duplicate: boolean;
+}
+
+export interface InboxSetup<Row extends ObjectLiteral> {
+  rows: InboxRows<Row>;
+  clock: PlacetoPayClock;
+  /** How often due rows are retried (0: only when retryDue() is called). */
+  pollMs: number;
+  /** Settlements running at once (the queue's and the retries' together). */
+  concurrency: number;
+  /** Settles recorded rows in the background, in this process's memory (see unclaimed()). */
+  queue?: { receivedAt(row: Row): Date };
+  /** What the log lines say. */
+  says: {
+    /** How one is named: `${subject} ${label(entry)} could not be stored`. */
+    subject: string;
+    /** When every held one is stored. */
+    heldWritten: string;
+    /** At shutdown, before the labels of the held ones left. */
+    heldLost(count: number): string;
+    /** When a poll's retry pass fails. */
+    retryFailed: string;
+  };
+}
+
+/** With the held ones full: which one a new one may take the place of, and what to say then. */
+export interface HeldRoom<Entry> {
+  /** The oldest held one that matches makes room. */
+  matches(held: Entry): boolean;
+  warning(dropped: Entry): string;
+}
+
+/**
+ * A notification inbox: the plumbing the webhook's notifications and the recurring-charge ones
+ * share. A subclass says what is its own (the abstract members: the key, how to record a received
+ * one, which stored rows are due, how to settle one row); the inbox does the rest:
+ *
+ * receive (accept) → record it (batched with the answers arriving together), or hold it in memory
+ * when the database does not take it and record it when it does → answer → settle (at once, or
+ * through the memory queue) → a row whose settlement failed is due again later, and the poll (or
+ * the probe) retries it → shutdown waits for the answers, the held ones and the settling, each at
+ * most the grace.
+ */
+export abstract class Inbox<Entry, Row extends ObjectLiteral>
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
+  protected readonly logger = new Logger('PlacetoPayWebhook');
+  protected readonly rows: InboxRows<Row>;
+  private readonly held: HeldNotifications<Entry>;
+  private readonly settling: Semaphore;
+  /** Retry passes: one at a time, a call during one joins it. */
+  private readonly retries: WorkerLoop<number>;
+  /** The poll: retryDue() every pollMs. */
+  private readonly poll: WorkerLoop<number>;
+  private readonly queue?: SettleQueue<Row>;
+
+  protected constructor(private readonly setup: InboxSetup<Row>) {
+    const { says } = setup;
+    this.rows = setup.rows;
+    this.settling = new Semaphore(setup.concurrency);
+    this.held = new HeldNotifications<Entry>(
+      (entry) => this.recordHeld(entry),
+      HELD_LIMIT,
+      () => this.logger.log(says.heldWritten),
+    );
+    this.retries = new WorkerLoop({ pass: () => this.retryPass() });
+    this.poll = new WorkerLoop({
+      pass: () => this.retryDue(),
+      everyMs: setup.pollMs,
+      onError: (error) => this.logger.error(`${says.retryFailed}: ${reason(error)}`),
+    });
+    if (setup.queue) {
+      this.queue = new SettleQueue({
+        settle: (row) => this.inSlot(row),
+        refill: (limit) => this.unclaimed(limit),
+        receivedAt: setup.queue.receivedAt,
+        concurrency: setup.concurrency,
+        clock: setup.clock,
+        logger: this.logger,
+      });
+    }
+  }
+
+  /** The unique key of a received one (the same notification sent again has the same). */
+  protected abstract key(entry: Entry): string;
+
+  /** How log lines name a received one, after the subject. */
+  protected abstract label(entry: Entry): string;
+
+  /**
+   * Stores a received one (deduplicated on its key) and settles it, now or through enqueue();
+   * throws when the database did not take it (it is then held).
+   */
+  protected abstract record(entry: Entry): Promise<ReceiveResult>;
+
+  /** Stores a held one once the database answers; throws while it does not. */
+  protected abstract recordHeld(entry: Entry): Promise<void>;
+
+  /** Stored rows due to be settled again, oldest first, at most `limit`. */
+  protected abstract due(now: Date, limit: number): Promise<Row[]>;
+
+  /** Settles one stored row: true when this call settled it; 'halt' ends the retry pass. */
+  protected abstract settle(row: Row): Promise<boolean | 'halt'>;
+
+  /** With a queue: stored rows no process has claimed yet, oldest first, at most `limit`. */
+  protected unclaimed(_limit: number): Promise<Row[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Another copy of a held one: what to hold instead, or undefined (a duplicate: the default). */
+  protected replaceHeld(_held: Entry, _incoming: Entry): Entry | undefined {
+    return undefined;
+  }
+
+  /** With the held ones full: the room `incoming` may take, if any (by default none). */
+  protected makeRoom(_incoming: Entry): HeldRoom<Entry> | undefined {
+    return undefined;
+  }
+
+  onApplicationBootstrap(): void {
+    this.poll.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // Nothing more is settled from now on; what runs is waited for last.
+    await Promise.all([this.poll.stop(0), this.retries.stop(0), this.queue?.stop(0)]);
+    // Answers still being written finish first, so a row failing now is held, not lost (bounded:
+    // the HTTP server still takes requests until the shutdown hooks end).
+    await waitAtMost(this.rows.idle(), SHUTDOWN_GRACE_MS);
+    const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
+    if (unwritten.length > 0) {
+      const labels = unwritten.map((entry) => this.label(entry));
+      this.logger.error(`${this.setup.says.heldLost(labels.length)}: ${labels.join(', ')}`);
+    }
+    // Unsettled rows stay pending in the inbox for the next process; a slow gateway does not
+    // hold the shutdown.
+    await waitAtMost(this.idle(), SHUTDOWN_GRACE_MS);
+  }
+
+  /** Received but not yet stored (the database could not take them). */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  /** Recorded rows waiting in this process's memory to be settled. */
+  get queuedCount(): number {
+    return this.queue?.size ?? 0;
+  }
+
+  /** Settles every stored row that is due; resolves with how many it settled. */
+  retryDue(): Promise<number> {
+    // Single flight: a slow pass (the gateway down) is joined, never stacked.
+    return this.retries.run();
+  }
+
+  /** Writes the held notifications now, instead of at their next retry. */
+  writeHeld(): Promise<void> {
+    return this.held.flush();
+  }
+
+  /** Resolves when no settlement started by this process is running. */
+  async idle(): Promise<void> {
+    await this.queue?.idle();
+    await this.retries.idle();
+  }
+
+  /** Takes a received one: recorded, or held when the database does not take it. */
+  protected async accept(entry: Entry): Promise<ReceiveResult> {
+    this.queue?.arrived();
+    try {
+      return await this.record(entry);
+    } catch (error) {
+      return this.hold(entry, error);
+    }
+  }
+
+  /** Queues a stored row to be settled in the background (an inbox set up with a queue). */
+  protected enqueue(row: Row): void {
+    this.queue!.add(row);
+  }
+
+  /**
+   * The database did not take it: PlacetoPay sends a notification once and never again, so an
+   * error answer would lose it for good. It is held here and recorded when the database answers.
+   */
+  private hold(entry: Entry, error: unknown): ReceiveResult {
+    const key = this.key(entry);
+    const copy = this.held.get(key);
+    const kept = copy === undefined ? entry : this.replaceHeld(copy, entry);
+    if (kept === undefined) return { received: true, duplicate: true };
+    if (!this.held.hold(key, kept)) {
+      const room = this.makeRoom(kept);
+      const dropped = room ? this.held.evict(room.matches) : undefined;
+      if (!room || dropped === undefined || !this.held.hold(key, kept)) throw error;
+      this.logger.warn(room.warning(dropped));
+    }
+    this.logger.warn(
+      `${this.setup.says.subject} ${this.label(entry)} could not be stored (${reason(error)}): held in memory until the database answers`,
+    );
+    return { received: true, duplicate: false };
+  }
+
+  /** Settles one row in a settlement slot; nothing once shutdown began (or `skip` says so). */
+  private inSlot(row: Row, skip = () => false): Promise<boolean | 'halt'> {
+    return this.settling.runExclusive(() =>
+      this.retries.stopped || skip() ? false : this.settle(row),
+    );
+  }
+
+  private async retryPass(): Promise<number> {
+    if (this.retries.stopped) return 0;
+    const due = await this.due(this.setup.clock.now(), DUE_BATCH);
+    let halted = false;
+    const settled = await Promise.all(
+      due.map(async (row) => {
+        const outcome = await this.inSlot(row, () => halted);
+        if (outcome === 'halt') halted = true;
+        return outcome === true;
+      }),
+    );
+    return settled.filter(Boolean).length;
+  }
+}
