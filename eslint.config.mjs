@@ -29,6 +29,24 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // One clock: domain code reads time from the injected PLACETOPAY_CLOCK (lib/common/clock.ts).
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/common/clock.ts', 'lib/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Read the time from the injected PLACETOPAY_CLOCK (lib/common/clock.ts).',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'Read the time from the injected PLACETOPAY_CLOCK (lib/common/clock.ts).',
+        },
+      ],
+    },
+  },
+  {
     files: ['.ci/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },

@@ -6,8 +6,6 @@ import {
   type VerifiedNotification,
 } from './notification-signature.guard';
 
-export const DEFAULT_WEBHOOK_PATH = 'placetopay/notification';
-
 /**
  * Builds the notification controller for a path known when the module is created, with the
  * host's own decorators on its route.

@@ -5,9 +5,9 @@ import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
-import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
 import { PlacetoPayRecurringNotification } from '../persistence/placetopay-recurring-notification.entity';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { Inbox, type HeldRoom, type ReceiveResult } from './inbox';
@@ -37,7 +37,7 @@ export class RecurringNotificationInbox extends Inbox<
   constructor(
     @InjectRepository(PlacetoPayRecurringNotification)
     private readonly notifications: Repository<PlacetoPayRecurringNotification>,
-    private readonly payments: PlacetoPayPaymentRepository,
+    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
     lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
@@ -187,14 +187,14 @@ export class RecurringNotificationInbox extends Inbox<
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
     return this.transactions.exclusive(() =>
-      this.payments.payments.existsBy({ requestId: internalReference }),
+      this.payments.existsBy({ requestId: internalReference }),
     );
   }
 
   /** The original payment: the newest APPROVED one of the reference (recurrence needs approval). */
   private async originOf(reference: string): Promise<string | null> {
     const payment = await this.transactions.exclusive(() =>
-      this.payments.payments.findOne({
+      this.payments.findOne({
         select: { id: true },
         where: { reference, status: PaymentStatus.APPROVED, kind: 'payment' },
         order: { createdAt: 'DESC', id: 'DESC' },

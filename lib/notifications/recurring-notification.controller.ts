@@ -8,8 +8,6 @@ import {
   type CheckedRecurringNotification,
 } from './recurring-notification.guard';
 
-export const DEFAULT_RECURRING_WEBHOOK_PATH = 'placetopay/recurring-notification';
-
 /**
  * Builds the controller of the recurring-charge notification route (the URL sent as
  * `payment.recurring.notificationUrl`), like the notification route's: a path known when the

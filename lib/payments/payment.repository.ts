@@ -14,14 +14,6 @@ export class PlacetoPayPaymentRepository {
     private readonly eventRows: Repository<PlacetoPayPaymentEvent>,
   ) {}
 
-  /**
-   * @internal Not part of the API: the TypeORM repository, for the library's own code that has
-   * not yet been moved to inject it (the probe's leases, the recurring inbox) and for tests.
-   */
-  get payments(): Repository<PlacetoPayPayment> {
-    return this.paymentRows;
-  }
-
   findById(id: string): Promise<PlacetoPayPayment | null> {
     return this.paymentRows.findOneBy({ id });
   }

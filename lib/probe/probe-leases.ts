@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
-import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { TransactionRunner } from '../persistence/transaction-runner';
 
 /** The statuses the probe looks at: sessions still open, and creations that never finished. */
@@ -23,7 +24,7 @@ export class ProbeLeases {
   private rescheduleSql?: string;
 
   constructor(
-    private readonly repository: PlacetoPayPaymentRepository,
+    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
     private readonly transactions: TransactionRunner,
   ) {}
 
@@ -37,7 +38,7 @@ export class ProbeLeases {
     owner: string,
     leaseMs: number,
   ): Promise<{ won: PlacetoPayPayment[]; due: number }> {
-    const payments = this.repository.payments;
+    const payments = this.payments;
     const due = this.due(now, 'p.');
     const candidates = await this.transactions.exclusive(() =>
       payments
@@ -68,7 +69,7 @@ export class ProbeLeases {
   /** Counts a check, sets the next one of a payment this replica still holds, and frees it. */
   async reschedule(id: string, owner: string, nextCheckAt: Date): Promise<void> {
     // Once per checked payment: a statement built once, not by the query builder on every call.
-    const manager = this.repository.payments.manager;
+    const manager = this.payments.manager;
     this.rescheduleSql ??= this.buildRescheduleSql();
     const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(
       this.rescheduleSql,
@@ -80,9 +81,7 @@ export class ProbeLeases {
 
   private buildRescheduleSql(): string {
     const e = (name: string) => this.escape(name);
-    const table = this.repository.payments.manager.connection.driver.escape(
-      this.repository.payments.metadata.tablePath,
-    );
+    const table = this.payments.manager.connection.driver.escape(this.payments.metadata.tablePath);
     const open = PROBED_STATUSES.map((status) => `'${status}'`).join(', ');
     return (
       `UPDATE ${table} SET ${e('nextCheckAt')} = :next, ${e('leaseOwner')} = NULL, ` +
@@ -95,7 +94,7 @@ export class ProbeLeases {
   async release(owner: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.transactions.exclusive(() =>
-      this.repository.payments
+      this.payments
         .createQueryBuilder()
         .update()
         .set({ leaseOwner: null, leaseUntil: null })
@@ -117,6 +116,6 @@ export class ProbeLeases {
   }
 
   private escape(name: string): string {
-    return this.repository.payments.manager.connection.driver.escape(name);
+    return this.payments.manager.connection.driver.escape(name);
   }
 }

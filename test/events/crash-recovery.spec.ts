@@ -72,13 +72,13 @@ describe('crash recovery', () => {
       clock,
     });
     try {
-      const [delivery] = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      const [delivery] = await app.payments.manager.find(PlacetoPayEventDelivery);
       expect(delivery).toMatchObject({ status: 'pending', attempts: 1, eventId: delivering });
       await app.dispatcher.drain();
       expect(CrashListener.received.map((e) => [e.id, e.type, e.payment.id])).toEqual([
         [delivering, 'payment.approved', committed],
       ]);
-      const [after] = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      const [after] = await app.payments.manager.find(PlacetoPayEventDelivery);
       expect(after).toMatchObject({ status: 'delivered', attempts: 2 });
     } finally {
       await app.close();

@@ -110,7 +110,7 @@ describe('event delivery', () => {
   }
 
   const deliveries = () =>
-    app.repository.payments.manager.find(PlacetoPayEventDelivery, { order: { createdAt: 'ASC' } });
+    app.payments.manager.find(PlacetoPayEventDelivery, { order: { createdAt: 'ASC' } });
 
   it('delivers each event to every listener that hears it, with a stable id', async () => {
     const paymentId = await approve();
@@ -272,7 +272,7 @@ describe('slow and absent listeners', () => {
     const app = await approvedWith([HangingListener], { eventPollMs: 0, eventLeaseMs: 1000 });
     try {
       await app.dispatcher.drain();
-      const [delivery] = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      const [delivery] = await app.payments.manager.find(PlacetoPayEventDelivery);
       expect(delivery).toMatchObject({ status: 'pending', attempts: 1, leaseOwner: null });
       expect(delivery.lastError).toMatch(
         /^ListenerTimeoutError: HangingListener\.hang did not finish within 800 ms/,
@@ -286,13 +286,13 @@ describe('slow and absent listeners', () => {
     const app = await approvedWith([AuditListener], { eventPollMs: 0 });
     try {
       // As seen by a process without the listener (mid-deploy): nothing to do, no attempt burnt.
-      await app.repository.payments.manager.update(
+      await app.payments.manager.update(
         PlacetoPayEventDelivery,
         { status: 'pending' },
         { listenerId: 'GoneListener.handle' },
       );
       await app.dispatcher.drain();
-      const rows = await app.repository.payments.manager.find(PlacetoPayEventDelivery);
+      const rows = await app.payments.manager.find(PlacetoPayEventDelivery);
       expect(rows.length).toBeGreaterThan(0);
       expect(rows.every((row) => row.status === 'pending' && row.attempts === 0)).toBe(true);
     } finally {

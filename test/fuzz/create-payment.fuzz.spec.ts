@@ -705,9 +705,9 @@ describe('createPayment fuzzing', () => {
     const open =
       verdict === 'ok' &&
       typeof ref === 'string' &&
-      (await app.repository.payments.existsBy({ openReference: ref }));
+      (await app.payments.existsBy({ openReference: ref }));
     const needsKey = verdict === 'ok' && !withKey && given.subscribe === true;
-    const rows = await app.repository.payments.count();
+    const rows = await app.payments.count();
     const sessions = simulator.calls.createSession;
 
     let result;
@@ -720,7 +720,7 @@ describe('createPayment fuzzing', () => {
         throw new Error(`untyped rejection: ${String(error)}`, { cause: error });
       }
       expect({
-        rows: await app.repository.payments.count(),
+        rows: await app.payments.count(),
         sessions: simulator.calls.createSession,
       }).toEqual({ rows, sessions });
       if (verdict === 'bad') expect(error).toBeInstanceOf(PlacetoPayValidationError);
@@ -740,13 +740,13 @@ describe('createPayment fuzzing', () => {
         needsKey: false,
       });
       expect({
-        rows: await app.repository.payments.count(),
+        rows: await app.payments.count(),
         sessions: simulator.calls.createSession,
       }).toEqual({ rows: rows + 1, sessions: sessions + 1 });
       await checkStored(app, given, result);
     } catch (error) {
       // Shrinking replays smaller inputs on this database: leave the reference free for them.
-      await app.repository.payments.update({ id: result.payment.id }, { openReference: null });
+      await app.payments.update({ id: result.payment.id }, { openReference: null });
       throw error;
     }
   }
@@ -821,10 +821,10 @@ describe('createPayment fuzzing', () => {
       }) as CreatePaymentInput;
 
     async function expectRefusedWithoutChange(app: PaymentsApp, call: () => Promise<unknown>) {
-      const rows = await app.repository.payments.count();
+      const rows = await app.payments.count();
       const sessions = simulator.calls.createSession;
       await expect(call()).rejects.toBeInstanceOf(PlacetoPayValidationError);
-      expect(await app.repository.payments.count()).toBe(rows);
+      expect(await app.payments.count()).toBe(rows);
       expect(simulator.calls.createSession).toBe(sessions);
     }
 

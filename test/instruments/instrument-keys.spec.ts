@@ -69,7 +69,7 @@ describe('the instrument key', () => {
         subscribe: true,
       };
       await expect(app.service.createPayment(order)).rejects.toBeInstanceOf(PlacetoPayConfigError);
-      expect(await app.repository.payments.count()).toBe(0);
+      expect(await app.payments.count()).toBe(0);
       expect(simulator.calls.createSession).toBe(0);
     } finally {
       await app.close();

@@ -152,7 +152,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       const echoed = simulator.session(requestId)!.request as { payment: { recurring: unknown } };
       expect(echoed.payment.recurring).toMatchObject(recurring);
 
-      const payments = await app.repository.payments.count();
+      const payments = await app.payments.count();
       const sessions = simulator.calls.createSession;
       await expect(
         app.service.createPayment(order({ recurring, allowPartial: true })),
@@ -162,7 +162,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           order({ recurring: { ...recurring, periodicity: 'W' as never } }),
         ),
       ).rejects.toThrow(/payment\.recurring\.periodicity/);
-      expect(await app.repository.payments.count()).toBe(payments);
+      expect(await app.payments.count()).toBe(payments);
       expect(simulator.calls.createSession).toBe(sessions);
     });
 
@@ -240,7 +240,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(revoked.revokedAt).toBeInstanceOf(Date);
       expect(simulator.instruments(LOGIN).find((i) => i.token === token)?.valid).toBe(false);
 
-      const payments = await app.repository.payments.count();
+      const payments = await app.payments.count();
       const collects = simulator.calls.collect;
       await expect(
         app.service.chargeInstrument(instrumentId, {
@@ -249,7 +249,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           amount: { currency: 'COP', total: 1_000 },
         }),
       ).rejects.toBeInstanceOf(PlacetoPayInstrumentRevokedError);
-      expect(await app.repository.payments.count()).toBe(payments);
+      expect(await app.payments.count()).toBe(payments);
       expect(simulator.calls.collect).toBe(collects);
     });
 

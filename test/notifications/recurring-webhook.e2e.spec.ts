@@ -713,7 +713,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     const otherReplicaInbox = (options = app.moduleRef.get(PLACETOPAY_OPTIONS)) =>
       new RecurringNotificationInbox(
         app.moduleRef.get(getRepositoryToken(PlacetoPayRecurringNotification)),
-        app.repository,
+        app.payments,
         app.lifecycle,
         app.moduleRef.get(TransactionRunner),
         clock,

@@ -61,7 +61,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
     afterEach(() => simulator.faults.clear());
 
-    const count = () => app.repository.payments.count();
+    const count = () => app.payments.count();
 
     it('stores the payment, creates the session, and settles it on return', async () => {
       const { payment, requestId, processUrl } = await app.service.createPayment(input());

@@ -194,7 +194,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(summary).toMatchObject({ claimed: 8, errors: 5, checked: 0, circuitOpen: true });
       // Two attempts per check (queryAttempts 2), five checks: then it stopped asking.
       expect(simulator.calls.getSession - calls).toBe(10);
-      const rows = await app.repository.payments.find();
+      const rows = await app.payments.find();
       expect(rows.every((row) => row.leaseOwner === null && row.status === 'PENDING')).toBe(true);
       const untouched = rows.filter((row) => row.checkAttempts === 0);
       expect(untouched).toHaveLength(3);
@@ -211,7 +211,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     it('gives up after probeGiveUpMs, after a last look: keeps the status, flags it, fires payment.unresolved', async () => {
       const { payment, requestId } = await app.service.createPayment(input());
       databaseClock.set(payment.createdAt.getTime() + 7 * 24 * 60 * MINUTE);
-      await app.repository.payments.update(
+      await app.payments.update(
         { id: payment.id },
         { nextCheckAt: new Date(databaseClock.now().getTime() - 1) },
       );
@@ -237,7 +237,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       const { payment, requestId } = await app.service.createPayment(input());
       simulator.approve(requestId);
       databaseClock.set(payment.createdAt.getTime() + 8 * 24 * 60 * MINUTE);
-      await app.repository.payments.update(
+      await app.payments.update(
         { id: payment.id },
         { nextCheckAt: new Date(databaseClock.now().getTime() - 1) },
       );
@@ -256,7 +256,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         databaseClock.set(Math.max(...created.map((c) => c.payment.nextCheckAt!.getTime())));
         expect(await app.service.runProbe()).toMatchObject({ claimed: 10, checked: 10 });
         for (const { requestId } of created) expect(queriesOf(requestId)).toBe(1);
-        const rows = await app.repository.payments.find();
+        const rows = await app.payments.find();
         expect(rows.every((row) => row.leaseOwner === null && row.checkAttempts === 1)).toBe(true);
       } finally {
         await boot();
@@ -295,7 +295,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       const { payment, requestId } = await app.service.createPayment(input());
       databaseClock.set(payment.nextCheckAt!.getTime() + 1_000);
       const leaseUntil = new Date(databaseClock.now().getTime() + 5 * MINUTE);
-      await app.repository.payments.update(
+      await app.payments.update(
         { id: payment.id },
         { leaseOwner: 'another-replica:1', leaseUntil },
       );

@@ -253,7 +253,7 @@ interface Post {
     // Everything held during the cut reaches the database; the probe settles what is left.
     const deadline = Date.now() + 60_000;
     const open = () =>
-      app.repository.payments.count({
+      app.payments.count({
         where: [{ status: PaymentStatus.PENDING }, { status: PaymentStatus.CREATING }],
       });
     while ((inbox.heldCount > 0 || (await open()) > 0) && Date.now() < deadline) {
@@ -286,7 +286,7 @@ interface Post {
     );
 
     // The database equals the simulator's truth, payment by payment.
-    const stored = await app.repository.payments.find();
+    const stored = await app.payments.find();
     expect(stored).toHaveLength(PAYMENTS);
     const wrong = stored.filter((p) => p.status !== truth.get(p.requestId!));
     expect(wrong.map((p) => `${p.requestId}: ${p.status} != ${truth.get(p.requestId!)}`)).toEqual(

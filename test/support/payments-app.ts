@@ -1,5 +1,5 @@
 import type { INestApplication, Provider } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, getRepositoryToken } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   PLACETOPAY_CLOCK,
@@ -17,7 +17,7 @@ import { DatabaseClock } from '../../lib/persistence/database-clock';
 import { EventDispatcher } from '../../lib/events/event-dispatcher';
 import { PaymentLifecycle } from '../../lib/payments/payment-lifecycle';
 import { type RedirectInformation } from 'nestjs-placetopay/wire';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger, type Repository } from 'typeorm';
 import type { Engine, TestDatabase } from './databases';
 import { LOGIN, SECRET_KEY } from './fixtures';
 import type { LogCapture } from './log-capture';
@@ -27,6 +27,8 @@ export interface PaymentsApp {
   lifecycle: PaymentLifecycle;
   service: PlacetoPayService;
   repository: PlacetoPayPaymentRepository;
+  /** The payments table itself, for tests that arrange or inspect rows directly. */
+  payments: Repository<PlacetoPayPayment>;
   dataSource: DataSource;
   dispatcher: EventDispatcher;
   database: TestDatabase;
@@ -101,6 +103,7 @@ export async function startPaymentsApp(
     lifecycle: moduleRef.get(PaymentLifecycle),
     service: moduleRef.get(PlacetoPayService),
     repository: moduleRef.get(PlacetoPayPaymentRepository),
+    payments: moduleRef.get(getRepositoryToken(PlacetoPayPayment)),
     dataSource: moduleRef.get(DataSource),
     dispatcher: moduleRef.get(EventDispatcher),
     database,
@@ -132,7 +135,7 @@ export async function seedPayment(
     statusDate: new Date('2024-01-01T00:00:00Z'),
     ...overrides,
   };
-  await app.repository.payments.update({ id: payment.id }, changes as never);
+  await app.payments.update({ id: payment.id }, changes as never);
   return (await app.repository.findById(payment.id))!;
 }
 
