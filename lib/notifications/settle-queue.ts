@@ -55,6 +55,8 @@ export class SettleQueue<Row> {
   private refilling = false;
   /** Settlements that threw (a write the database refused) since the last refill. */
   private settleFailures = 0;
+  /** How long the refill waits after refused claims (real time; a test may hold it open). */
+  refillPauseMs = REFILL_PAUSE_MS;
 
   constructor(private readonly options: SettleQueueOptions<Row>) {}
 
@@ -145,6 +147,6 @@ export class SettleQueue<Row> {
 
   private refillAfterPause(): void {
     this.spilled = true;
-    this.loop.later(REFILL_PAUSE_MS);
+    this.loop.later(this.refillPauseMs);
   }
 }

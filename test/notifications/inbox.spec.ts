@@ -251,6 +251,10 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         },
       };
       app.dataSource.subscribers.push(fault);
+      // The pause is real time: held open for the whole test, so a slow run cannot outlast it and
+      // make a refill that is on time look like one that spins.
+      const queue = (inbox as unknown as { queue: { refillPauseMs: number } }).queue;
+      queue.refillPauseMs = 10 * 60_000;
       const first = 6_200_000;
       const count = 1_100;
       try {
