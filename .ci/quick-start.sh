@@ -30,12 +30,10 @@ fail() {
 
 tarball="$work/$(cd "$root" && npm pack --silent --ignore-scripts --pack-destination "$work" | tail -1)"
 
-# The peers the README's Install and Quick start sections name, at the majors for this Nest.
-case "$cli_version" in
-  12.*) peers=(@nestjs/axios@^12 @nestjs/typeorm@^12 @nestjs/schedule@^12 @nestjs/config@^12) ;;
-  11.*) peers=(@nestjs/axios@^4 @nestjs/typeorm@^11.0.1 @nestjs/schedule@^6.1 @nestjs/config@^4) ;;
-  *) fail "no peer list for this CLI major" ;;
-esac
+# The peers the README's Install and Quick start sections name (unversioned there: their 12.x
+# accept Nest 11 too, and load in a CommonJS app through require(esm)).
+peers=(@nestjs/axios@^12 axios@^1 @nestjs/typeorm@^12 typeorm@^1 @nestjs/schedule@^12
+  @nestjs/config@^12)
 # better-sqlite3 13 needs Node 22: the README says 12 on Node 20. As in compat.sh, the install
 # skips scripts and the app gets the addon the repository's own `npm ci` built (same version).
 addon="$root/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
@@ -53,7 +51,7 @@ cp "$app/.env.example" "$app/.env"
 
 echo "installing the packed library and its peers"
 (cd "$app" && timeout 300 npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
-  "$tarball" axios typeorm "better-sqlite3@$sqlite_version" "${peers[@]}" &&
+  "$tarball" "${peers[@]}" "better-sqlite3@$sqlite_version" &&
   mkdir -p node_modules/better-sqlite3/build/Release &&
   cp "$addon" node_modules/better-sqlite3/build/Release/) >"$work/install.log" 2>&1 ||
   fail "npm install failed"
