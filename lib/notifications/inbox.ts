@@ -2,6 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import { Semaphore } from 'async-mutex';
 import type { ObjectLiteral } from 'typeorm';
 import type { PlacetoPayClock } from '../common/clock';
+import { logText } from '../common/log-text';
 import { waitAtMost } from '../common/time-limits';
 import { WorkerLoop } from '../common/worker-loop';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
@@ -87,7 +88,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     this.poll = new WorkerLoop({
       pass: () => this.retryDue(),
       everyMs: setup.pollMs,
-      onError: (error) => this.logger.error(`${says.retryFailed}: ${reason(error)}`),
+      onError: (error) => this.logger.error(`${says.retryFailed}: ${logText(reason(error))}`),
     });
     if (setup.queue) {
       this.queue = new SettleQueue({
@@ -149,7 +150,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     await waitAtMost(this.rows.idle(), SHUTDOWN_GRACE_MS);
     const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
-      const labels = unwritten.map((entry) => this.label(entry));
+      const labels = unwritten.map((entry) => logText(this.label(entry)));
       this.logger.error(`${this.setup.says.heldLost(labels.length)}: ${labels.join(', ')}`);
     }
     // Unsettled rows stay pending in the inbox for the next process; a slow gateway does not
@@ -212,10 +213,10 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
       const room = this.makeRoom(kept);
       const dropped = room ? this.held.evict(room.matches) : undefined;
       if (!room || dropped === undefined || !this.held.hold(key, kept)) throw error;
-      this.logger.warn(room.warning(dropped));
+      this.logger.warn(logText(room.warning(dropped)));
     }
     this.logger.warn(
-      `${this.setup.says.subject} ${this.label(entry)} could not be stored (${reason(error)}): held in memory until the database answers`,
+      `${this.setup.says.subject} ${logText(this.label(entry))} could not be stored (${logText(reason(error))}): held in memory until the database answers`,
     );
     return { received: true, duplicate: false };
   }

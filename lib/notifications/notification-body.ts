@@ -1,5 +1,5 @@
 import { BadRequestException, PayloadTooLargeException, type Logger } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The per-route cap of a notification body. */
 export const NOTIFICATION_BODY_LIMIT = 16 * 1024;
@@ -54,53 +54,114 @@ function parseText(text: string, contentType: string): unknown {
   }
 }
 
+/** A request as a guard sees it: Express's (the Node request itself) or Fastify's (beside it). */
+type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: Buffer };
+export type WebhookRequest = { raw?: NodeRequest; body?: unknown; rawBody?: Buffer } & Partial<
+  Omit<NodeRequest, 'body' | 'rawBody'>
+>;
+export type WebhookResponse = { raw?: ServerResponse } & Partial<ServerResponse>;
+
 /**
- * The notification body as an object. Uses what the app's body parser already read (Express and
- * Fastify parse JSON, Express also forms); reads the stream itself, up to the cap, when nothing
- * parsed it. A body over the cap throws BodyTooLargeError.
+ * The size of what a body parser made of a body: its text's bytes, or its JSON's. The parser read
+ * the bytes already and kept no count of them, so this is what is left to measure: whitespace and
+ * escapes aside, the body's own size.
  */
-export async function readNotificationBody(
-  request: IncomingMessage & { body?: unknown; rawBody?: Buffer },
-): Promise<unknown> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > NOTIFICATION_BODY_LIMIT) throw new BodyTooLargeError();
-  if (request.rawBody && request.rawBody.length > NOTIFICATION_BODY_LIMIT)
-    throw new BodyTooLargeError();
-  const contentType = String(request.headers['content-type'] ?? '');
-  if (request.body !== undefined) {
-    if (typeof request.body === 'string') return parseText(request.body, contentType);
-    if (Buffer.isBuffer(request.body)) return parseText(request.body.toString('utf8'), contentType);
-    return isPlainObject(request.body) ? nestFormKeys(request.body) : request.body;
+export function parsedSize(body: unknown): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (Buffer.isBuffer(body)) return body.length;
+  try {
+    return Buffer.byteLength(JSON.stringify(body) ?? '');
+  } catch {
+    return Infinity;
   }
-  if (request.readableEnded || typeof request.on !== 'function') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > NOTIFICATION_BODY_LIMIT) throw new BodyTooLargeError();
-    chunks.push(chunk);
-  }
-  return parseText(Buffer.concat(chunks).toString('utf8'), contentType);
+}
+
+function parsedBody(body: unknown, contentType: string): unknown {
+  if (typeof body === 'string') return parseText(body, contentType);
+  if (Buffer.isBuffer(body)) return parseText(body.toString('utf8'), contentType);
+  return isPlainObject(body) ? nestFormKeys(body) : body;
 }
 
 /**
- * What a webhook guard reads: the body from the raw stream, else the one Fastify already parsed
- * (it leaves it on its own request object, not on the raw one). Too large → 413, unreadable →
- * 400, both with a reason code and a warning naming `what` was refused.
+ * Reads the stream, counting bytes as they arrive: past the cap it stops (pauses the stream, so
+ * the socket stops being read) and throws BodyTooLargeError, whatever the transfer encoding.
+ */
+function readCapped(request: IncomingMessage): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: Error) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', finish);
+      request.off('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= NOTIFICATION_BODY_LIMIT) {
+        chunks.push(chunk);
+        return;
+      }
+      request.pause();
+      finish(new BodyTooLargeError());
+    };
+    const onEnd = () => finish();
+    const onClose = () => finish(new Error('the request was aborted'));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', finish);
+    request.once('close', onClose);
+  });
+}
+
+/**
+ * The notification body as an object, at most NOTIFICATION_BODY_LIMIT bytes whatever the transfer
+ * encoding (else BodyTooLargeError):
+ * - nothing parsed it (no parser for its type, or the host turned them off): the stream is read
+ *   here, counted as it arrives, and no further than the cap;
+ * - the host's parser read it (Express and Fastify parse JSON and forms by default): the bytes
+ *   are in already, so the declared length, the raw body when the host keeps it (`rawBody: true`),
+ *   else the parsed body's serialized size is held to the cap.
+ */
+export async function readNotificationBody(request: WebhookRequest): Promise<unknown> {
+  const stream = request.raw ?? (request as NodeRequest);
+  const declared = Number(stream.headers?.['content-length'] ?? 0);
+  if (declared > NOTIFICATION_BODY_LIMIT) throw new BodyTooLargeError();
+  const rawBody = stream.rawBody ?? request.rawBody;
+  if (rawBody && rawBody.length > NOTIFICATION_BODY_LIMIT) throw new BodyTooLargeError();
+  const contentType = String(stream.headers?.['content-type'] ?? '');
+  // Express's parsers leave the body on the Node request; Fastify's beside it, parsed for good
+  // (a JSON string stays a string).
+  const parsed = stream.body !== undefined ? stream.body : request.body;
+  if (parsed !== undefined) {
+    if (!rawBody && parsedSize(parsed) > NOTIFICATION_BODY_LIMIT) throw new BodyTooLargeError();
+    if (stream.body !== undefined) return parsedBody(parsed, contentType);
+    return isPlainObject(parsed) ? nestFormKeys(parsed) : parsed;
+  }
+  if (stream.readableEnded || typeof stream.on !== 'function') return undefined;
+  return parseText((await readCapped(stream)).toString('utf8'), contentType);
+}
+
+/**
+ * What a webhook guard reads (readNotificationBody). Too large → 413, unreadable → 400, both with a
+ * reason code and a warning naming `what` was refused. A 413 closes the connection, so what is
+ * left of the body is never read.
  */
 export async function readWebhookBody(
-  request: { raw?: IncomingMessage; body?: unknown } & Partial<IncomingMessage>,
+  request: WebhookRequest,
+  response: WebhookResponse,
   logger: Logger,
   what: string,
 ): Promise<unknown> {
   try {
-    const body = await readNotificationBody(request.raw ?? (request as IncomingMessage));
-    if (body !== undefined || request.body === undefined) return body;
-    return typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
-      ? nestFormKeys(request.body as Record<string, unknown>)
-      : request.body;
+    return await readNotificationBody(request);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
+      const raw = response.raw ?? response;
+      if (typeof raw.setHeader === 'function' && !raw.headersSent)
+        raw.setHeader('Connection', 'close');
       logger.warn(`refused a ${what} larger than 16 KB`);
       throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
     }

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { EntityManager, Repository } from 'typeorm';
 import type { PlacetoPayClock } from '../common/clock';
+import { logText } from '../common/log-text';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import type { PlacetoPayClient } from '../gateway/placetopay.client';
@@ -43,7 +44,7 @@ export class NotificationSettlement {
       const payment = await lifecycle.findForChange({ requestId: row.requestId });
       if (!payment) {
         logger.warn(
-          `notification for unknown requestId ${row.requestId} (reference ${row.reference ?? '-'}) recorded`,
+          `notification for unknown requestId ${row.requestId} (reference ${logText(row.reference ?? '-')}) recorded`,
         );
         await this.finish(row, 'unknown_payment');
         return true;
@@ -101,7 +102,7 @@ export class NotificationSettlement {
       ),
     );
     logger.warn(
-      `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${reason(error)}`,
+      `notification for requestId ${row.requestId} not settled yet (attempt ${row.attempts}); retrying in ${delay} ms: ${logText(reason(error))}`,
     );
   }
 

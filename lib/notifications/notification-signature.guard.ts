@@ -10,6 +10,7 @@ import {
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { checkNotificationSignature } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { logText } from '../common/log-text';
 import { readWebhookBody } from './notification-body';
 import { readNotificationPayload, type NotificationPayload } from './notification-payload';
 
@@ -32,11 +33,12 @@ export class NotificationSignatureGuard implements CanActivate {
   constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest();
-    const body = await readWebhookBody(request, this.logger, 'notification');
+    const http = context.switchToHttp();
+    const request = http.getRequest();
+    const body = await readWebhookBody(request, http.getResponse(), this.logger, 'notification');
     const read = readNotificationPayload(body);
     if (!read.ok) {
-      this.logger.warn(`refused a notification without ${read.missing.join(', ')}`);
+      this.logger.warn(`refused a notification without ${logText(read.missing.join(', '))}`);
       throw new BadRequestException({
         error: 'invalid_notification',
         reason: 'missing_fields',
@@ -56,7 +58,7 @@ export class NotificationSignatureGuard implements CanActivate {
     );
     if (!check.valid) {
       this.logger.warn(
-        `refused a notification for requestId ${payload.requestId}: signature ${check.reason}`,
+        `refused a notification for requestId ${logText(payload.requestId)}: signature ${check.reason}`,
       );
       throw new UnauthorizedException({ error: 'invalid_signature', reason: check.reason });
     }

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { LessThanOrEqual, type EntityManager, type Repository } from 'typeorm';
 import type { PlacetoPayClock } from '../common/clock';
+import { logText } from '../common/log-text';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import type { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PlacetoPayRecurringNotification } from '../persistence/placetopay-recurring-notification.entity';
@@ -51,7 +52,9 @@ export class RecurringChargeEvents {
     try {
       claimed = await this.reschedule(row, CLAIM_MS, row.nextEventAt!);
     } catch (error) {
-      this.logger.warn(`could not claim a pending recurring charge event: ${reason(error)}`);
+      this.logger.warn(
+        `could not claim a pending recurring charge event: ${logText(reason(error))}`,
+      );
       return 'halt';
     }
     return claimed && (await this.fire(row));
@@ -92,7 +95,7 @@ export class RecurringChargeEvents {
         () => 'tried again by a later poll',
       );
       this.logger.error(
-        `recurring charge ${row.internalReference} of payment ${paymentId} recorded, but its event was not written (${reason(error)}): ${retried}`,
+        `recurring charge ${row.internalReference} of payment ${paymentId} recorded, but its event was not written (${logText(reason(error))}): ${retried}`,
       );
       return false;
     }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import { logText } from '../common/log-text';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
@@ -13,6 +14,7 @@ import { TransactionRunner } from '../persistence/transaction-runner';
 import { Inbox, type HeldRoom, type ReceiveResult } from './inbox';
 import { InboxRows } from './inbox-rows';
 import { CLAIM_MS, RecurringChargeEvents } from './recurring-charge-events';
+import { UnsignedRecurringBound } from './unsigned-recurring-bound';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 
 interface ReceivedRecurringNotification {
@@ -33,6 +35,7 @@ export class RecurringNotificationInbox extends Inbox<
   PlacetoPayRecurringNotification
 > {
   private readonly events: RecurringChargeEvents;
+  private readonly bound: UnsignedRecurringBound;
 
   constructor(
     @InjectRepository(PlacetoPayRecurringNotification)
@@ -68,6 +71,12 @@ export class RecurringNotificationInbox extends Inbox<
       clock,
       this.logger,
     );
+    this.bound = new UnsignedRecurringBound(notifications, transactions, clock, this.logger);
+  }
+
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
+    await this.bound.stop();
   }
 
   receive(notification: CheckedRecurringNotification): Promise<ReceiveResult> {
@@ -129,16 +138,31 @@ export class RecurringNotificationInbox extends Inbox<
     const replay =
       notification.verified && (await this.isKnownSession(notification.internalReference));
     const verified = notification.verified && !replay;
+    const signature = replay ? 'replayed from a session' : notification.signatureProblem;
+    const about = `internalReference ${notification.internalReference} (reference ${notification.reference}, signature ${signature})`;
     if (!verified && !origin) {
-      // Unsigned noise about a payment we do not have: warned, not stored (the table would
-      // otherwise grow with whatever anyone posts).
-      this.logger.warn(
-        `recurring notification for unknown reference ${notification.reference} (internalReference ${notification.internalReference}) not verified (signature ${replay ? 'replayed from a session' : notification.signatureProblem}): ignored`,
-      );
+      // Unsigned noise about a payment we do not have: counted, not stored (the table would
+      // otherwise grow with whatever anyone posts), logged once a minute at most.
+      this.bound.refuse('unknown_reference', about);
       return { received: true, duplicate: false };
     }
+    const row = this.rowOf(notification, verified, origin, receivedAt);
+    if (verified) return this.store(row, notification, null);
+    // Unsigned: stored within the bound only (docs/webhook.md); a refusal is counted and answered 200.
+    const admitted = await this.bound.admit(origin!, about, () =>
+      this.store(row, notification, signature),
+    );
+    return 'stored' in admitted ? admitted.stored : { received: true, duplicate: false };
+  }
+
+  private rowOf(
+    notification: CheckedRecurringNotification,
+    verified: boolean,
+    origin: string | null,
+    receivedAt: Date,
+  ): PlacetoPayRecurringNotification {
     const pending = verified && origin !== null;
-    const row = this.notifications.create({
+    return this.notifications.create({
       id: randomUUID(),
       internalReference: notification.internalReference,
       status: notification.status,
@@ -155,6 +179,15 @@ export class RecurringNotificationInbox extends Inbox<
       eventState: pending ? 'pending' : 'none',
       nextEventAt: pending ? new Date(this.clock.now().getTime() + CLAIM_MS) : null,
     });
+  }
+
+  /** Inserts the row (a duplicate is answered as one); `unverified`: why it did not verify. */
+  private async store(
+    row: PlacetoPayRecurringNotification,
+    notification: CheckedRecurringNotification,
+    unverified: string | null,
+  ): Promise<ReceiveResult> {
+    const verified = unverified === null;
     try {
       await this.rows.addAlone(row);
     } catch (error) {
@@ -166,13 +199,14 @@ export class RecurringNotificationInbox extends Inbox<
       }
       row.id = existing.id;
     }
+    const reference = logText(notification.reference);
     if (!verified) {
       this.logger.warn(
-        `recurring notification for internalReference ${notification.internalReference} (reference ${notification.reference}) recorded unverified (signature ${replay ? 'replayed from a session' : notification.signatureProblem}): nothing applied`,
+        `recurring notification for internalReference ${notification.internalReference} (reference ${reference}) recorded unverified (signature ${unverified}): nothing applied`,
       );
-    } else if (!origin) {
+    } else if (!row.paymentId) {
       this.logger.warn(
-        `recurring notification for unknown reference ${notification.reference} (internalReference ${notification.internalReference}) recorded`,
+        `recurring notification for unknown reference ${reference} (internalReference ${notification.internalReference}) recorded`,
       );
     } else {
       await this.fire(row);

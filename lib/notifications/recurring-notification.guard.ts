@@ -47,8 +47,14 @@ export class RecurringNotificationGuard implements CanActivate {
   constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest();
-    const body = await readWebhookBody(request, this.logger, 'recurring notification');
+    const http = context.switchToHttp();
+    const request = http.getRequest();
+    const body = await readWebhookBody(
+      request,
+      http.getResponse(),
+      this.logger,
+      'recurring notification',
+    );
     const read = readRecurringNotificationPayload(body);
     if (!read.ok) {
       this.logger.warn(`refused a recurring notification without ${read.missing.join(', ')}`);

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { PlacetoPayClock } from '../common/clock';
+import { logText } from '../common/log-text';
 import { WorkerLoop } from '../common/worker-loop';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 
@@ -47,7 +48,7 @@ export class SettleQueue<Row> {
   private readonly loop = new WorkerLoop({
     pass: () => this.pump(),
     onError: (error) =>
-      this.options.logger.error(`notification settlement failed: ${reason(error)}`),
+      this.options.logger.error(`notification settlement failed: ${logText(reason(error))}`),
   });
   private lastArrivalAt = 0;
   /** Set when a row was recorded without joining the queue: it waits in the inbox only. */
@@ -102,7 +103,7 @@ export class SettleQueue<Row> {
         batch.map(({ row }) =>
           this.options.settle(row).catch((error: unknown) => {
             this.settleFailures += 1;
-            this.options.logger.error(`notification settlement failed: ${reason(error)}`);
+            this.options.logger.error(`notification settlement failed: ${logText(reason(error))}`);
           }),
         ),
       );
@@ -129,7 +130,9 @@ export class SettleQueue<Row> {
     try {
       rows = await this.options.refill(REFILL_BATCH);
     } catch (error) {
-      this.options.logger.warn(`could not read back queued notifications: ${reason(error)}`);
+      this.options.logger.warn(
+        `could not read back queued notifications: ${logText(reason(error))}`,
+      );
       this.refillAfterPause();
       return false;
     } finally {

@@ -312,7 +312,7 @@ describe.each(['express', 'fastify'] as AdapterName[])(
       expect(await rows()).toEqual([]);
       expect(logs.text()).toContain('recorded unverified (signature malformed)');
       expect(logs.text()).toContain(
-        `recurring notification for unknown reference ${payment.reference} (internalReference 7002) not verified (signature sha1_not_allowed): ignored`,
+        `the latest: internalReference 7002 (reference ${payment.reference}, signature sha1_not_allowed))`,
       );
       await web.service.deliverPendingEvents();
       expect(charges).toEqual([]);
