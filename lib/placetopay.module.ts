@@ -21,6 +21,7 @@ import {
   splitForRootOptions,
 } from './config/resolve-options';
 import { PlacetoPayClient } from './gateway/placetopay.client';
+import { CredentialCheck } from './health/credential-check';
 import { NotificationInbox } from './notifications/notification-inbox';
 import { NotificationSignatureGuard } from './notifications/notification-signature.guard';
 import { createNotificationController } from './notifications/notification.controller';
@@ -53,9 +54,14 @@ const resolvedOptionsProvider: Provider = {
   inject: [PLACETOPAY_MODULE_OPTIONS],
 };
 
-const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS];
-const PAYMENT_PROVIDERS = [
+const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS, PLACETOPAY_CLOCK];
+/** Both forms (full and `clientOnly`): the client, the clock, the start-up credential check. */
+const CLIENT_PROVIDERS = [
+  PlacetoPayClient,
   { provide: PLACETOPAY_CLOCK, useValue: systemPlacetoPayClock },
+  CredentialCheck,
+];
+const PAYMENT_PROVIDERS = [
   TransactionRunner,
   PlacetoPayPaymentRepository,
   EventListenerRegistry,
@@ -145,7 +151,7 @@ export class PlacetoPayModule {
       providers: [
         ...optionProviders,
         resolvedOptionsProvider,
-        PlacetoPayClient,
+        ...CLIENT_PROVIDERS,
         ...(payments ? [...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS] : []),
       ],
       exports: [
@@ -157,7 +163,6 @@ export class PlacetoPayModule {
               PlacetoPayPaymentRepository,
               NotificationInbox,
               RecurringNotificationInbox,
-              PLACETOPAY_CLOCK,
             ]
           : []),
       ],

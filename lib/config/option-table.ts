@@ -48,6 +48,7 @@ const ms = (low: number, high: number, note?: string) =>
   wholeNumber(low, high, 'milliseconds', note);
 
 export const HASH_ALGORITHMS = ['sha256', 'sha1'] as const;
+export const CREDENTIAL_CHECK_MODES = ['warn', 'fail', 'off'] as const;
 
 /** Every option, in the order of the README's configuration table. */
 export const PLACETOPAY_OPTION_TABLE = table({
@@ -105,6 +106,12 @@ export const PLACETOPAY_OPTION_TABLE = table({
     kind: ms(-86_400_000, 86_400_000),
     default: 0,
     doc: 'Milliseconds added to the local clock for the auth seed. PlacetoPay refuses seeds more than 5 minutes off (code 103); fix the clock with NTP first.',
+  },
+  verifyCredentials: {
+    env: 'VERIFY_CREDENTIALS',
+    kind: oneOf(CREDENTIAL_CHECK_MODES),
+    default: 'warn',
+    doc: 'At start-up, one authenticated query of a session that does not exist. Refused credentials or a base URL that is not PlacetoPay: `warn` logs one error naming the variable, `fail` stops start-up with a `PlacetoPayConfigError`, `off` makes no call. An unreachable gateway only warns, in every mode.',
   },
   allowDuplicateReferences: {
     env: 'ALLOW_DUPLICATE_REFERENCES',

@@ -1,13 +1,18 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { EventListenerRegistry } from './event-listener-registry';
 import { PLACETOPAY_EVENT_LISTENER } from './on-placetopay-event.decorator';
 import type { PlacetoPayEvent } from './placetopay-event';
 import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 
-/** Finds `@OnPlacetoPayEvent` methods on the host's providers at start-up. */
+/**
+ * Finds `@OnPlacetoPayEvent` methods on the host's providers at start-up, and logs one line per
+ * listener found (class, method, events), so an operator can see what will be called.
+ */
 @Injectable()
 export class EventListenerExplorer implements OnModuleInit {
+  private readonly logger = new Logger('PlacetoPayEvents');
+
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
@@ -40,6 +45,7 @@ export class EventListenerExplorer implements OnModuleInit {
         }
         const handler = (instance![method] as (event: PlacetoPayEvent) => unknown).bind(instance);
         this.registry.register({ id, types, handle: handler });
+        this.logger.log(`listener ${id} receives ${types.join(', ')}`);
       }
     }
   }

@@ -1,3 +1,5 @@
+import { DEFAULT_GATEWAY_CHECK_TIMEOUT_MS } from './gateway-check';
+
 /** Settings of `PlacetoPayHealthModule.forRoot()` and of one `isHealthy()` call. */
 export interface PlacetoPayHealthOptions {
   /**
@@ -5,6 +7,11 @@ export interface PlacetoPayHealthOptions {
    * the module's `timeoutMs`. The check never retries.
    */
   timeoutMs?: number;
+  /**
+   * How long the readiness check (`isHealthy` / `isReady`) reuses its last gateway answer, in
+   * milliseconds, read from `PLACETOPAY_CLOCK`. Default 60000; 0 asks PlacetoPay on every call.
+   */
+  cacheTtlMs?: number;
 }
 
 /** The health settings (`PlacetoPayHealthOptions`). */
@@ -13,4 +20,5 @@ export const PLACETOPAY_HEALTH_OPTIONS = Symbol('PLACETOPAY_HEALTH_OPTIONS');
 /** terminus's `HealthIndicatorService`, created when `PlacetoPayHealthModule` starts. */
 export const PLACETOPAY_HEALTH_INDICATOR_SERVICE = Symbol('PLACETOPAY_HEALTH_INDICATOR_SERVICE');
 
-export const DEFAULT_HEALTH_TIMEOUT_MS = 5000;
+export const DEFAULT_HEALTH_TIMEOUT_MS = DEFAULT_GATEWAY_CHECK_TIMEOUT_MS;
+export const DEFAULT_HEALTH_CACHE_TTL_MS = 60_000;

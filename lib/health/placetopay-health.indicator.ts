@@ -1,15 +1,13 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { PLACETOPAY_CLOCK, systemPlacetoPayClock, type PlacetoPayClock } from '../common/clock';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-authentication.error';
-import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
-import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
-import { errorMessage } from '../gateway/errors/describe-thrown';
-import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { GATEWAY_CHECK_REQUEST_ID, checkGateway, type GatewayVerdict } from './gateway-check';
 import {
+  DEFAULT_HEALTH_CACHE_TTL_MS,
   DEFAULT_HEALTH_TIMEOUT_MS,
   PLACETOPAY_HEALTH_INDICATOR_SERVICE,
   PLACETOPAY_HEALTH_OPTIONS,
@@ -17,11 +15,8 @@ import {
 } from './placetopay-health-options';
 import type { HealthIndicatorServiceLike } from './terminus-loader';
 
-/**
- * The session the check asks for. Whatever PlacetoPay answers about it (the session, "it does not
- * exist", "it is not yours") comes after the credentials were accepted.
- */
-export const HEALTH_PROBE_REQUEST_ID = 1;
+/** The session the readiness check asks for (see `checkGateway`). */
+export const HEALTH_PROBE_REQUEST_ID = GATEWAY_CHECK_REQUEST_ID;
 
 /** What the check reports under its key, besides terminus's `status`. */
 export type PlacetoPayHealthDetails =
@@ -34,7 +29,9 @@ export type PlacetoPayHealthDetails =
       reason: string;
       latencyMs: number;
     }
-  | { gateway: 'unreachable'; reason: string; latencyMs: number };
+  | { gateway: 'unreachable'; reason: string; latencyMs: number }
+  /** The liveness form (`isLive`): PlacetoPay was not asked. */
+  | { gateway: 'not-checked' };
 
 /** The same shape as terminus's `HealthIndicatorResult` (without importing terminus). */
 export type PlacetoPayHealthResult<Key extends string = string> = Record<
@@ -43,16 +40,21 @@ export type PlacetoPayHealthResult<Key extends string = string> = Record<
 >;
 
 /**
- * A `@nestjs/terminus` health indicator: one authenticated session query, with a short deadline
- * and no retry. Up when PlacetoPay answers it; down when the credentials are refused (with the
- * auth code and its hint, never a secret) or when no usable answer comes (timeout, network
- * error, 5xx, 429, a body that is not PlacetoPay's).
+ * A `@nestjs/terminus` health indicator in two forms. Readiness (`isHealthy`, alias `isReady`):
+ * one authenticated session query, with a short deadline and no retry, whose answer is reused for
+ * `cacheTtlMs` (60 s by default). Up when PlacetoPay answers it; down when the credentials are
+ * refused (with the auth code and its hint, never a secret) or when no usable answer comes
+ * (timeout, network error, 5xx, 429, a body that is not PlacetoPay's). Liveness (`isLive`): never
+ * calls PlacetoPay, so a gateway outage never restarts the process.
  */
 @Injectable()
 export class PlacetoPayHealthIndicator implements OnModuleInit {
   private readonly logger = new Logger('PlacetoPayHealth');
   private gateway?: ResolvedPlacetoPayOptions;
+  private clock: PlacetoPayClock = systemPlacetoPayClock;
   private lastStatus?: 'up' | 'down';
+  private cached?: { details: PlacetoPayHealthDetails; atMs: number };
+  private running?: Promise<PlacetoPayHealthDetails>;
 
   constructor(
     private readonly http: HttpService,
@@ -64,37 +66,68 @@ export class PlacetoPayHealthIndicator implements OnModuleInit {
 
   onModuleInit(): void {
     this.gatewayOptions();
+    try {
+      this.clock = this.moduleRef.get<PlacetoPayClock>(PLACETOPAY_CLOCK, { strict: false });
+    } catch {
+      this.clock = systemPlacetoPayClock;
+    }
   }
 
+  /**
+   * Readiness: asks PlacetoPay, or reuses the answer of the last `cacheTtlMs`. Concurrent calls
+   * share one gateway call.
+   */
   async isHealthy<const Key extends string = 'placetopay'>(
     key: Key = 'placetopay' as Key,
     options: PlacetoPayHealthOptions = {},
   ): Promise<PlacetoPayHealthResult<Key>> {
-    checkHealthTimeout(options.timeoutMs);
+    checkHealthOptions(options);
+    const details = await this.readiness(options);
+    const session = this.indicators.check(key);
+    const up = details.gateway === 'reachable' && details.credentials === 'accepted';
+    return (up ? session.up(details) : session.down(details)) as PlacetoPayHealthResult<Key>;
+  }
+
+  /** The readiness form: the same as `isHealthy`. */
+  isReady<const Key extends string = 'placetopay'>(
+    key: Key = 'placetopay' as Key,
+    options: PlacetoPayHealthOptions = {},
+  ): Promise<PlacetoPayHealthResult<Key>> {
+    return this.isHealthy(key, options);
+  }
+
+  /**
+   * Liveness: up once the module is configured; never calls PlacetoPay (an unreachable gateway
+   * is a readiness matter, not a reason to restart the process).
+   */
+  async isLive<const Key extends string = 'placetopay'>(
+    key: Key = 'placetopay' as Key,
+  ): Promise<PlacetoPayHealthResult<Key>> {
+    this.gatewayOptions();
+    const details: PlacetoPayHealthDetails = { gateway: 'not-checked' };
+    return this.indicators.check(key).up(details) as PlacetoPayHealthResult<Key>;
+  }
+
+  private readiness(options: PlacetoPayHealthOptions): Promise<PlacetoPayHealthDetails> {
+    const ttlMs = options.cacheTtlMs ?? this.options.cacheTtlMs ?? DEFAULT_HEALTH_CACHE_TTL_MS;
+    if (this.cached && this.clock.now().getTime() - this.cached.atMs < ttlMs) {
+      return Promise.resolve(this.cached.details);
+    }
+    this.running ??= this.ask(options).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async ask(options: PlacetoPayHealthOptions): Promise<PlacetoPayHealthDetails> {
     const gateway = this.gatewayOptions();
     const timeoutMs =
       options.timeoutMs ??
       this.options.timeoutMs ??
       Math.min(DEFAULT_HEALTH_TIMEOUT_MS, gateway.timeoutMs);
-    // A client of its own: one attempt (no retry) and the check's deadline. The options are
-    // layered over the module's, not copied: the secret key stays a non-enumerable property.
-    const settings = Object.create(gateway, {
-      timeoutMs: { value: timeoutMs },
-      queryAttempts: { value: 1 },
-    }) as ResolvedPlacetoPayOptions;
-    const client = new PlacetoPayClient(this.http, settings);
-    const session = this.indicators.check(key);
-    const started = performance.now();
-    let details: PlacetoPayHealthDetails;
-    try {
-      await client.getSession(HEALTH_PROBE_REQUEST_ID);
-      details = reachable(started);
-    } catch (error) {
-      details = judge(error, timeoutMs, started);
-    }
+    const details = toDetails(await checkGateway(this.http, gateway, timeoutMs));
+    this.cached = { details, atMs: this.clock.now().getTime() };
     const up = details.gateway === 'reachable' && details.credentials === 'accepted';
     this.report(up ? 'up' : 'down', details);
-    return (up ? session.up(details) : session.down(details)) as PlacetoPayHealthResult<Key>;
+    return details;
   }
 
   /** Logs changes only: a health endpoint is polled often. */
@@ -128,69 +161,35 @@ export class PlacetoPayHealthIndicator implements OnModuleInit {
   }
 }
 
-/** Refuses a deadline that is not a positive integer of milliseconds. */
-export function checkHealthTimeout(timeoutMs: number | undefined): void {
-  if (timeoutMs === undefined || (Number.isInteger(timeoutMs) && timeoutMs > 0)) return;
-  throw new PlacetoPayConfigError([
-    { option: 'PlacetoPayHealthModule timeoutMs', message: 'must be a positive integer' },
-  ]);
-}
-
-function latency(started: number): number {
-  return Math.round(performance.now() - started);
-}
-
-function reachable(started: number): PlacetoPayHealthDetails {
-  return { gateway: 'reachable', credentials: 'accepted', latencyMs: latency(started) };
-}
-
-/** Turns the probe's failure into the report. Messages are the typed errors': no secret. */
-function judge(error: unknown, timeoutMs: number, started: number): PlacetoPayHealthDetails {
-  const latencyMs = latency(started);
-  if (error instanceof PlacetoPayAuthenticationError) {
-    return {
-      gateway: 'reachable',
-      credentials: 'refused',
-      authCode: error.authCode ?? null,
-      reason: `authentication failed${error.authCode ? ` (${error.authCode})` : ''}: ${error.hint}`,
-      latencyMs,
-    };
+/** Refuses a deadline that is not a positive integer, or a cache TTL that is not a whole number. */
+export function checkHealthOptions(options: PlacetoPayHealthOptions): void {
+  const { timeoutMs, cacheTtlMs } = options;
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new PlacetoPayConfigError([
+      { option: 'PlacetoPayHealthModule timeoutMs', message: 'must be a positive integer' },
+    ]);
   }
-  if (error instanceof PlacetoPayRequestRejectedError) {
-    // "Page not found" comes before authentication: the base URL does not lead to the API.
-    if (String(error.reason) === 'NA') {
-      return {
-        gateway: 'unreachable',
-        reason: `PlacetoPay answered "${error.gatewayMessage ?? 'Page not found'}" (HTTP ${error.httpStatus}): is baseUrl right?`,
-        latencyMs,
-      };
+  if (cacheTtlMs !== undefined && !(Number.isInteger(cacheTtlMs) && cacheTtlMs >= 0)) {
+    throw new PlacetoPayConfigError([
+      {
+        option: 'PlacetoPayHealthModule cacheTtlMs',
+        message: 'must be a whole number of milliseconds (0 turns the cache off)',
+      },
+    ]);
+  }
+}
+
+function toDetails(verdict: GatewayVerdict): PlacetoPayHealthDetails {
+  const { latencyMs } = verdict;
+  switch (verdict.outcome) {
+    case 'accepted':
+      return { gateway: 'reachable', credentials: 'accepted', latencyMs };
+    case 'refused': {
+      const { authCode, reason } = verdict;
+      return { gateway: 'reachable', credentials: 'refused', authCode, reason, latencyMs };
     }
-    // "No such session" / "not your session": an authenticated answer.
-    return { gateway: 'reachable', credentials: 'accepted', latencyMs };
-  }
-  if (error instanceof PlacetoPayUnavailableError) {
-    return { gateway: 'unreachable', reason: unavailableReason(error, timeoutMs), latencyMs };
-  }
-  return { gateway: 'unreachable', reason: errorMessage(error), latencyMs };
-}
-
-function unavailableReason(error: PlacetoPayUnavailableError, timeoutMs: number): string {
-  switch (error.kind) {
-    case 'timeout':
-      return `timeout: no complete answer within ${timeoutMs} ms`;
-    case 'server_error':
-      return `server error: PlacetoPay answered HTTP ${error.httpStatus}`;
-    case 'rate_limited':
-      return 'rate limited: PlacetoPay answered HTTP 429';
-    case 'malformed_response':
-      return `malformed response: HTTP ${error.httpStatus ?? '?'} with a body that is not a PlacetoPay answer (is baseUrl right?)`;
-    case 'network': {
-      // The client wraps the attempt's message ("gave up after 1 attempt; last: ..."): keep the cause.
-      const last = error.message.split('; last: ').pop() ?? error.message;
-      const cause = /unavailable \(network\): (.*?)(?:; the request (?:may have|did not).*)?$/.exec(
-        last,
-      );
-      return `network error: ${cause?.[1] ?? last}`;
-    }
+    case 'wrong-url':
+    case 'unreachable':
+      return { gateway: 'unreachable', reason: verdict.reason, latencyMs };
   }
 }

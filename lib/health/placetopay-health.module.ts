@@ -5,7 +5,7 @@ import {
   PLACETOPAY_HEALTH_OPTIONS,
   type PlacetoPayHealthOptions,
 } from './placetopay-health-options';
-import { PlacetoPayHealthIndicator, checkHealthTimeout } from './placetopay-health.indicator';
+import { PlacetoPayHealthIndicator, checkHealthOptions } from './placetopay-health.indicator';
 import { loadTerminus } from './terminus-loader';
 
 /**
@@ -27,9 +27,9 @@ import { loadTerminus } from './terminus-loader';
   exports: [PlacetoPayHealthIndicator],
 })
 export class PlacetoPayHealthModule {
-  /** The module with settings, e.g. `forRoot({ timeoutMs: 2000 })`. */
+  /** The module with settings, e.g. `forRoot({ timeoutMs: 2000, cacheTtlMs: 30_000 })`. */
   static forRoot(options: PlacetoPayHealthOptions = {}): DynamicModule {
-    checkHealthTimeout(options.timeoutMs);
+    checkHealthOptions(options);
     return {
       module: PlacetoPayHealthModule,
       providers: [{ provide: PLACETOPAY_HEALTH_OPTIONS, useValue: { ...options } }],

@@ -18,7 +18,12 @@ import { CircuitBreaker } from './circuit-breaker';
 import { DatabaseClock } from '../persistence/database-clock';
 import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
-import { type ProbeSummary, describeProbeSummary, emptyProbeSummary } from './probe-summary';
+import {
+  type ProbeSummary,
+  describeProbeSummary,
+  emptyProbeSummary,
+  isIdleProbePass,
+} from './probe-summary';
 
 interface ClaimedBatch {
   owner: string;
@@ -106,7 +111,8 @@ export class ProbeRunner implements OnApplicationShutdown {
       summary.durationMs = Math.round(performance.now() - started);
       const line = describeProbeSummary(summary);
       if (summary.errors > 0 || summary.circuitOpen) this.logger.warn(line);
-      else this.logger.log(line);
+      else if (!isIdleProbePass(summary)) this.logger.log(line);
+      else this.logger.debug(line); // an idle pass: every minute, nothing to tell
     }
   }
 

@@ -42,6 +42,23 @@ export function emptyProbeSummary(): ProbeSummary {
   };
 }
 
+/**
+ * Nothing settled, failed or needing a person: the pass logs at DEBUG, not LOG (it runs every
+ * minute on every replica). Sessions checked and still open count as idle.
+ */
+export function isIdleProbePass(summary: ProbeSummary): boolean {
+  return (
+    Object.keys(summary.settled).length === 0 &&
+    summary.errors === 0 &&
+    !summary.circuitOpen &&
+    summary.unresolved === 0 &&
+    summary.abandonedCreations === 0 &&
+    summary.skipped === 0 &&
+    summary.notificationsSettled === 0 &&
+    summary.chargesMatched === 0
+  );
+}
+
 export function describeProbeSummary(summary: ProbeSummary): string {
   const settled = Object.entries(summary.settled)
     .map(([status, count]) => `${status} ${count}`)

@@ -36,6 +36,7 @@ describe('configuration', () => {
       retryMaxDelayMs: 5000,
       authAlgorithm: 'sha256',
       clockOffsetMs: 0,
+      verifyCredentials: 'warn',
       allowDuplicateReferences: false,
       eventMaxAttempts: 10,
       eventRetryBaseDelayMs: 1000,
@@ -214,5 +215,23 @@ describe('configuration', () => {
       resolvePlacetoPayOptions({}, { ...GOOD_ENV, PLACETOPAY_PROBE_CRON: 'every minute' }),
     );
     expect(cron.problems.map((p) => p.variable)).toEqual(['PLACETOPAY_PROBE_CRON']);
+  });
+
+  it('reads verifyCredentials from PLACETOPAY_VERIFY_CREDENTIALS and refuses other words', () => {
+    const env = { ...GOOD_ENV, PLACETOPAY_VERIFY_CREDENTIALS: 'fail' };
+    expect(resolvePlacetoPayOptions({}, env).verifyCredentials).toBe('fail');
+    expect(resolvePlacetoPayOptions({ verifyCredentials: 'off' }, env).verifyCredentials).toBe(
+      'off',
+    );
+    const bad = configError(() =>
+      resolvePlacetoPayOptions({}, { ...GOOD_ENV, PLACETOPAY_VERIFY_CREDENTIALS: 'strict' }),
+    );
+    expect(bad.problems).toEqual([
+      {
+        option: 'verifyCredentials',
+        variable: 'PLACETOPAY_VERIFY_CREDENTIALS',
+        message: 'must be warn or fail or off',
+      },
+    ]);
   });
 });

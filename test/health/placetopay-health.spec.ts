@@ -1,9 +1,7 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import {
-  PlacetoPayConfigError,
   PlacetoPayHealthIndicator,
   PlacetoPayHealthModule,
   PlacetoPayModule,
@@ -11,10 +9,10 @@ import {
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
 import { createAuth } from '../../lib/gateway/authentication';
-import { loadTerminus } from '../../lib/health/terminus-loader';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs, secretsIn } from '../support/log-capture';
+import { freePort } from '../support/free-port';
 import { ScriptedServer } from '../support/scripted-server';
 
 const WRONG_SECRET = 'WrongSecret-9f3Kq27';
@@ -64,6 +62,8 @@ async function startHealthApp(
         baseUrl,
         retryBaseDelayMs: 1,
         retryMaxDelayMs: 5,
+        // These tests count the gateway calls of the health check alone.
+        verifyCredentials: 'off',
         ...options,
       }),
       health ? PlacetoPayHealthModule.forRoot(health) : PlacetoPayHealthModule,
@@ -215,7 +215,7 @@ describe('PlacetoPayHealthIndicator against the simulator', () => {
 
   it('comes back up once the fault is gone, and logs the change', async () => {
     simulator.faults.inject('getSession', { type: 'reset' }, { times: 1 });
-    const { get } = await startHealthApp(simulator.url);
+    const { get } = await startHealthApp(simulator.url, {}, { cacheTtlMs: 0 });
     const first = await get();
     expect(first.status).toBe(503);
     expect(first.body.error?.placetopay).toMatchObject({ gateway: 'unreachable' });
@@ -284,89 +284,3 @@ describe('PlacetoPayHealthIndicator against other gateway answers', () => {
     });
   });
 });
-
-describe('loading', () => {
-  it('says to install @nestjs/terminus when it is missing', () => {
-    const missing = () => {
-      throw Object.assign(new Error("Cannot find module '@nestjs/terminus'"), {
-        code: 'MODULE_NOT_FOUND',
-      });
-    };
-    expect(() => loadTerminus(missing)).toThrow(PlacetoPayConfigError);
-    expect(() => loadTerminus(missing)).toThrow(
-      'install @nestjs/terminus to use PlacetoPayHealthModule',
-    );
-  });
-
-  it('names the cause when @nestjs/terminus is there but fails to load or is too old', () => {
-    expect(() =>
-      loadTerminus(() => {
-        throw new Error('boom');
-      }),
-    ).toThrow(/install @nestjs\/terminus .*loading it failed: boom/);
-    expect(() => loadTerminus(() => ({}))).toThrow('@nestjs/terminus 10.1 or later');
-  });
-
-  it('loads the installed @nestjs/terminus', () => {
-    const terminus = loadTerminus();
-    expect(new terminus.HealthIndicatorService().check('x').up({})).toEqual({
-      x: { status: 'up' },
-    });
-  });
-
-  it('without @nestjs/terminus: the package loads, and start-up with the health module stops with the message', async () => {
-    await jest
-      .isolateModulesAsync(async () => {
-        jest.doMock('@nestjs/terminus', () => {
-          throw Object.assign(new Error("Cannot find module '@nestjs/terminus' from 'x'"), {
-            code: 'MODULE_NOT_FOUND',
-          });
-        });
-        // The public entry point never touches terminus at load time.
-        const placetopay =
-          (await import('nestjs-placetopay')) as typeof import('nestjs-placetopay');
-        const { Test: IsolatedTest } =
-          (await import('@nestjs/testing')) as typeof import('@nestjs/testing');
-        const building = IsolatedTest.createTestingModule({
-          imports: [
-            placetopay.PlacetoPayModule.forRoot({
-              clientOnly: true,
-              login: LOGIN,
-              secretKey: SECRET_KEY,
-              baseUrl: 'http://127.0.0.1:9',
-            }),
-            placetopay.PlacetoPayHealthModule,
-          ],
-        })
-          .setLogger(logs)
-          .compile();
-        await expect(building).rejects.toThrow(placetopay.PlacetoPayConfigError);
-        await expect(building).rejects.toThrow(
-          'install @nestjs/terminus to use PlacetoPayHealthModule (npm install @nestjs/terminus)',
-        );
-      })
-      .finally(() => jest.dontMock('@nestjs/terminus'));
-  });
-
-  it('without PlacetoPayModule: start-up stops and says so', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [PlacetoPayHealthModule] })
-      .setLogger(logs)
-      .compile();
-    await expect(moduleRef.init()).rejects.toThrow('needs PlacetoPayModule');
-  });
-
-  it('refuses a deadline that is not a positive integer', () => {
-    expect(() => PlacetoPayHealthModule.forRoot({ timeoutMs: 0 })).toThrow(
-      'must be a positive integer',
-    );
-    expect(() => PlacetoPayHealthModule.forRoot({ timeoutMs: 1.5 })).toThrow(PlacetoPayConfigError);
-  });
-});
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

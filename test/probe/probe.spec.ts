@@ -344,15 +344,5 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         state: 'settled',
       });
     });
-
-    it('logs one summary line per pass', async () => {
-      const before = logs.lines.length;
-      await app.service.runProbe();
-      const lines = logs.lines.slice(before).filter((line) => line.includes('probe pass:'));
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(
-        /^log probe pass: claimed 0, checked 0, .* in \d+ ms PlacetoPayProbe$/,
-      );
-    });
   },
 );

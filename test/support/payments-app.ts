@@ -78,6 +78,8 @@ export async function startPaymentsApp(
         retryMaxDelayMs: 5,
         // Suites that test the probe turn it on; the others run passes with runProbe() if at all.
         probeEnabled: false,
+        // The default base URL is the real test gateway: no start-up call to it from a test.
+        verifyCredentials: 'off',
         ...options,
       }),
     ],
