@@ -18,6 +18,7 @@ import { CircuitBreaker } from './circuit-breaker';
 import { DatabaseClock } from '../persistence/database-clock';
 import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
+import { endUnconfirmedIfExpired } from './unconfirmed-sessions';
 import { type ProbeSummary, describeProbeSummary, emptyProbeSummary } from './probe-summary';
 
 interface ClaimedBatch {
@@ -247,6 +248,12 @@ export class ProbeRunner implements OnApplicationShutdown {
         this.logger.warn(
           `payment ${payment.id} (reference ${payment.reference}) never finished its creation: UNKNOWN, needs review`,
         );
+        return;
+      }
+      if (payment.status === PaymentStatus.UNKNOWN) {
+        const deps = { lifecycle: this.lifecycle, leases: this.leases, options: this.options };
+        if (await endUnconfirmedIfExpired(payment, now(), owner, deps))
+          summary.expiredUnconfirmed++;
         return;
       }
       if (payment.requestId === null) {
