@@ -40,6 +40,7 @@ import { PaymentEventWriter } from './payments/payment-event-writer';
 import { PaymentInstrumentCapture } from './payments/payment-instrument-capture';
 import { PaymentCreation } from './payments/payment-creation';
 import { PaymentReversals } from './payments/payment-reversals';
+import { PaymentReview } from './payments/payment-review';
 import { InstrumentCommands } from './instruments/instrument-commands';
 import { INSTRUMENT_STORE, PAYMENT_OUTBOX } from './payments/lifecycle-ports';
 import { PlacetoPayPaymentRepository } from './payments/payment.repository';
@@ -77,6 +78,7 @@ const PAYMENT_PROVIDERS = [
   PaymentLifecycle,
   PaymentCreation,
   PaymentReversals,
+  PaymentReview,
   InstrumentCommands,
   PlacetoPayService,
   DatabaseClock,

@@ -17,6 +17,7 @@ import type { ProbeSummary } from './probe/probe-summary';
 import { PaymentCreation } from './payments/payment-creation';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
 import { PaymentReversals } from './payments/payment-reversals';
+import { PaymentReview } from './payments/payment-review';
 import { PlacetoPayPaymentRepository, isRequestId } from './payments/payment.repository';
 import type { PlacetoPayPayment } from './persistence/placetopay-payment.entity';
 
@@ -37,6 +38,7 @@ export class PlacetoPayService {
     private readonly instruments: InstrumentCommands,
     private readonly deliveries: EventDeliveries,
     private readonly probe: ProbeRunner,
+    private readonly review: PaymentReview,
   ) {}
 
   /**
@@ -173,5 +175,31 @@ export class PlacetoPayService {
    */
   resolveRefund(requestId: number, outcome: { refunded: boolean }): Promise<PlacetoPayPayment> {
     return this.reversals.resolveRefund(requestId, outcome);
+  }
+
+  /**
+   * Payments a person has to look at, oldest first: `UNKNOWN` ones (a creation or charge whose
+   * outcome is unknown) and those flagged `needsReview` (an amount mismatch, given up by the probe).
+   */
+  listPaymentsNeedingReview(limit?: number): Promise<PlacetoPayPayment[]> {
+    return this.review.listNeedingReview(limit);
+  }
+
+  /**
+   * For an `UNKNOWN` payment whose session you found in PlacetoPay's console: queries it, checks
+   * that its reference, currency and amount are the payment's, attaches it and settles the payment
+   * from it (`payment.session_attached`, then the session's own event). A session that does not
+   * match throws `PlacetoPayValidationError` and changes nothing.
+   */
+  attachSession(paymentId: string, requestId: number): Promise<PlacetoPayPayment> {
+    return this.review.attachSession(paymentId, requestId);
+  }
+
+  /**
+   * Ends an `UNKNOWN` or `CREATING` payment you checked does not exist at PlacetoPay: `FAILED`
+   * with reason `abandoned` and your note, its reference free again (`payment.abandoned`).
+   */
+  abandonPayment(paymentId: string, note: string): Promise<PlacetoPayPayment> {
+    return this.review.abandonPayment(paymentId, note);
   }
 }

@@ -1,11 +1,12 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isAxiosError, type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { createAuth } from './authentication';
+import { notPlacetoPayAnswer, transportFailure } from './errors/classify-failure';
 import { PlacetoPayAuthenticationError } from './errors/placetopay-authentication.error';
 import { PlacetoPayRequestRejectedError } from './errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from './errors/placetopay-unavailable.error';
@@ -43,14 +44,6 @@ import type {
 } from './wire/responses.types';
 import { systemPlacetoPayClock } from '../common/clock';
 
-/** Errors that prove the request never left this machine. */
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-]);
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
@@ -178,6 +171,7 @@ export class PlacetoPayClient {
             error.httpStatus,
             attempt,
             error.retryAfterMs,
+            error.hint,
           );
         }
         const delay = backoffDelay(
@@ -226,7 +220,7 @@ export class PlacetoPayClient {
         }),
       );
     } catch (error) {
-      const failure = this.transportFailure(operation, error, deadline.aborted, timeoutMs);
+      const failure = transportFailure(operation, error, deadline.aborted, timeoutMs);
       this.logger.debug(
         `POST ${path} failed after ${Math.round(performance.now() - started)} ms: ${failure.kind}`,
       );
@@ -238,31 +232,6 @@ export class PlacetoPayClient {
       `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
     return this.interpret(operation, response, parse);
-  }
-
-  private transportFailure(
-    operation: PlacetoPayOperation,
-    error: unknown,
-    deadlinePassed: boolean,
-    timeoutMs: number,
-  ): PlacetoPayUnavailableError {
-    const code = isAxiosError(error) ? error.code : (error as { code?: string })?.code;
-    if (deadlinePassed || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-      return new PlacetoPayUnavailableError(
-        operation,
-        'timeout',
-        `no complete answer within ${timeoutMs} ms`,
-        true,
-      );
-    }
-    const message = error instanceof Error ? error.message : 'unknown transport error';
-    const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-    return new PlacetoPayUnavailableError(
-      operation,
-      'network',
-      `${code ?? 'error'}: ${message}`,
-      !notSent,
-    );
   }
 
   private interpret<T>(
@@ -310,14 +279,19 @@ export class PlacetoPayClient {
       );
     }
     if (!parsed || httpStatus < 200 || httpStatus >= 300) {
+      const body = typeof response.data === 'string' ? response.data : '';
+      const contentType = response.headers?.['content-type'];
+      // Not PlacetoPay's answer at all: it never acted on the request (docs/protocol.md §10).
+      const foreign = notPlacetoPayAnswer(operation, httpStatus, contentType, body, parsed);
       return this.fail(
-        new PlacetoPayUnavailableError(
-          operation,
-          'malformed_response',
-          `HTTP ${httpStatus} with a body that is not a PlacetoPay answer (is PLACETOPAY_BASE_URL right?)`,
-          true,
-          httpStatus,
-        ),
+        foreign ??
+          new PlacetoPayUnavailableError(
+            operation,
+            'malformed_response',
+            `HTTP ${httpStatus} with a body that is not a PlacetoPay answer (is PLACETOPAY_BASE_URL right?)`,
+            true,
+            httpStatus,
+          ),
       );
     }
     try {

@@ -181,7 +181,12 @@ export class PaymentCreation {
     } else if (error instanceof PlacetoPayValidationError) {
       await this.lifecycle.recordCreationFailed(paymentId, 'invalid_request', error.message);
     } else if (error instanceof PlacetoPayUnavailableError && !error.mayHaveReachedGateway) {
-      await this.lifecycle.recordCreationFailed(paymentId, 'not_sent', error.message);
+      // Provably never reached PlacetoPay: no session exists, the reference is free again.
+      await this.lifecycle.recordCreationFailed(
+        paymentId,
+        error.httpStatus === undefined ? 'not_sent' : 'not_placetopay',
+        error.hint ?? error.message,
+      );
     } else {
       this.logger.warn(
         `payment ${paymentId}: the session may or may not exist at PlacetoPay; flagged for review`,

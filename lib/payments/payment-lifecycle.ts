@@ -24,6 +24,7 @@ import {
   decideRefundStart,
   decideUnresolved,
 } from './payment-transitions';
+import { decideAbandoned, decideAttached, decideExpiredUnconfirmed } from './review-transitions';
 
 export type RecurringChargeRecord = 'written' | 'written_elsewhere' | 'no_approved_payment';
 
@@ -104,6 +105,32 @@ export class PaymentLifecycle {
    */
   recordUnresolved(paymentId: string, reason: string) {
     return this.engine.mutate(paymentId, (current) => decideUnresolved(current, reason));
+  }
+
+  /**
+   * An UNKNOWN redirect session past `deadline` (its expiration plus the grace): FAILED with
+   * reason `expired_unconfirmed` (`payment.expired_unconfirmed`); its reference is free again.
+   */
+  recordExpiredUnconfirmed(paymentId: string, now: Date, deadline: Date) {
+    return this.engine.mutate(paymentId, (current) =>
+      decideExpiredUnconfirmed(current, now, deadline),
+    );
+  }
+
+  /** An operator ends an UNKNOWN or CREATING payment: FAILED with the note (`payment.abandoned`). */
+  recordAbandoned(paymentId: string, note: string) {
+    return this.engine.mutate(paymentId, (current) => decideAbandoned(current, note));
+  }
+
+  /** An operator attached the session of an UNKNOWN payment: PENDING (`payment.session_attached`). */
+  recordAttached(
+    paymentId: string,
+    session: { requestId: number; processUrl: string | null },
+    nextCheckAt: Date | null,
+  ) {
+    return this.engine.mutate(paymentId, (current) =>
+      decideAttached(current, session, nextCheckAt),
+    );
   }
 
   /**

@@ -125,7 +125,10 @@ export function decideCreationFailed(
   });
 }
 
-/** The session may or may not exist: UNKNOWN, flagged for review, off the probe's schedule. */
+/**
+ * The session may or may not exist: UNKNOWN, flagged for review. There is no requestId to query;
+ * a redirect session is looked at again when it expires (`nextCheckAt`), a collect charge never.
+ */
 export function decideCreationUnknown(
   current: PlacetoPayPayment,
   message: string,
@@ -135,8 +138,8 @@ export function decideCreationUnknown(
     statusMessage: message.slice(0, 255),
     needsReview: true,
     reviewReason: CREATION_UNKNOWN_REASON,
-    // No requestId to query: nothing for the probe to do.
-    nextCheckAt: null,
+    // No requestId to query: the probe only ends a redirect session nobody could pay.
+    nextCheckAt: current.kind === 'collect' ? null : current.expiresAt,
     leaseOwner: null,
     leaseUntil: null,
   });

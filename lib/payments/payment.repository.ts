@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
+import { PaymentStatus } from './payment-status';
 
 /** Reads of stored payments. Every write goes through PaymentLifecycle. */
 @Injectable()
@@ -33,6 +34,15 @@ export class PlacetoPayPaymentRepository {
   /** The payment that blocks a new one for the reference, if any. */
   findBlocking(reference: string): Promise<PlacetoPayPayment | null> {
     return this.paymentRows.findOneBy({ openReference: reference });
+  }
+
+  /** Payments a person has to look at (flagged `needsReview`, or `UNKNOWN`), oldest first. */
+  listNeedingReview(limit = 100): Promise<PlacetoPayPayment[]> {
+    return this.paymentRows.find({
+      where: [{ needsReview: true }, { status: PaymentStatus.UNKNOWN }],
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
   }
 
   /** A payment's history, oldest first. */

@@ -10,7 +10,10 @@ export type PlacetoPayEventType =
   | 'payment.unresolved'
   | 'payment.status_changed'
   | 'instrument.created'
-  | 'payment.recurring_charge';
+  | 'payment.recurring_charge'
+  | 'payment.session_attached'
+  | 'payment.abandoned'
+  | 'payment.expired_unconfirmed';
 
 /** Who saw what made the change. */
 export type PaymentSource = 'create' | 'return' | 'notification' | 'probe' | 'manual';

@@ -6,9 +6,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { TransactionRunner } from '../persistence/transaction-runner';
 
-/** The statuses the probe looks at: sessions still open, and creations that never finished. */
+/**
+ * The statuses the probe looks at: sessions still open, creations that never finished, and
+ * redirect sessions whose creation outcome is unknown (ended once expired).
+ */
 export const PROBED_STATUSES = [
   PaymentStatus.CREATING,
+  PaymentStatus.UNKNOWN,
   PaymentStatus.PENDING,
   PaymentStatus.APPROVED_PARTIAL,
 ];

@@ -18,6 +18,8 @@ import { CircuitBreaker } from './circuit-breaker';
 import { DatabaseClock } from '../persistence/database-clock';
 import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
+import { endUnconfirmedIfExpired } from './unconfirmed-sessions';
+import { giveUp } from './give-up';
 import {
   type ProbeSummary,
   describeProbeSummary,
@@ -255,8 +257,14 @@ export class ProbeRunner implements OnApplicationShutdown {
         );
         return;
       }
+      if (payment.status === PaymentStatus.UNKNOWN) {
+        const deps = { lifecycle: this.lifecycle, leases: this.leases, options: this.options };
+        if (await endUnconfirmedIfExpired(payment, now(), owner, deps))
+          summary.expiredUnconfirmed++;
+        return;
+      }
       if (payment.requestId === null) {
-        await this.giveUp(payment, now(), summary);
+        await giveUp(this.lifecycle, this.logger, payment, now(), summary);
         return;
       }
       let session;
@@ -299,7 +307,7 @@ export class ProbeRunner implements OnApplicationShutdown {
       if (status) summary.settled[status] = (summary.settled[status] ?? 0) + 1;
       else summary.unchanged += 1;
       if (status && isFinalStatus(status as PaymentStatus)) return;
-      if (givingUp) await this.giveUp(payment, now(), summary);
+      if (givingUp) await giveUp(this.lifecycle, this.logger, payment, now(), summary);
       else if (!scheduled) await this.leases.reschedule(payment.id, owner, nextCheckAt);
     } catch (error) {
       summary.errors += 1;
@@ -318,23 +326,6 @@ export class ProbeRunner implements OnApplicationShutdown {
           ),
         );
     }
-  }
-
-  /**
-   * Stops checking an open payment: it keeps its status, is flagged for review, and
-   * `payment.unresolved` fires.
-   */
-  private async giveUp(payment: PlacetoPayPayment, at: Date, summary: ProbeSummary) {
-    const days = Math.round(((at.getTime() - payment.createdAt.getTime()) / 86_400_000) * 10) / 10;
-    const given = await this.lifecycle.recordUnresolved(
-      payment.id,
-      `still open after ${days} days of probe checks`,
-    );
-    if (!given) return;
-    summary.unresolved += 1;
-    this.logger.warn(
-      `payment ${payment.id} (requestId ${payment.requestId}) is still open after ${days} days: needs review (payment.unresolved)`,
-    );
   }
 
   /** Outages and refused credentials count towards the breaker; a refusal of one session does not. */

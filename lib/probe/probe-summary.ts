@@ -10,6 +10,8 @@ export interface ProbeSummary {
   unchanged: number;
   /** Creations that never finished, now UNKNOWN and flagged for review. */
   abandonedCreations: number;
+  /** UNKNOWN redirect sessions past their expiration, ended FAILED (`expired_unconfirmed`). */
+  expiredUnconfirmed: number;
   /** Given up after `probeGiveUpMs`: flagged for review, `payment.unresolved` fired. */
   unresolved: number;
   /** Checks that failed (retried later with backoff). */
@@ -32,6 +34,7 @@ export function emptyProbeSummary(): ProbeSummary {
     settled: {},
     unchanged: 0,
     abandonedCreations: 0,
+    expiredUnconfirmed: 0,
     unresolved: 0,
     errors: 0,
     skipped: 0,
@@ -53,6 +56,7 @@ export function isIdleProbePass(summary: ProbeSummary): boolean {
     !summary.circuitOpen &&
     summary.unresolved === 0 &&
     summary.abandonedCreations === 0 &&
+    summary.expiredUnconfirmed === 0 &&
     summary.skipped === 0 &&
     summary.notificationsSettled === 0 &&
     summary.chargesMatched === 0
@@ -70,6 +74,7 @@ export function describeProbeSummary(summary: ProbeSummary): string {
     `errors ${summary.errors}`,
     `unresolved ${summary.unresolved}`,
     `abandoned creations ${summary.abandonedCreations}`,
+    `expired unconfirmed ${summary.expiredUnconfirmed}`,
     `skipped ${summary.skipped}`,
     `notifications settled ${summary.notificationsSettled}`,
     `charges matched ${summary.chargesMatched}`,

@@ -331,23 +331,25 @@ describe('PlacetoPayClient on the wire', () => {
     });
 
     it.each([
-      ['a non-JSON body', { status: 200, body: '<html>maintenance</html>' }],
-      ['a body without status', { status: 200, json: { hello: 'world' } }],
+      ['an HTML body', { status: 200, body: '<html>maintenance</html>' }, false],
+      ['a body without status', { status: 200, json: { hello: 'world' } }, true],
       [
         'a session without requestId',
         { status: 200, json: { status: okStatus(), processUrl: 'https://x' } },
+        true,
       ],
-      ['an HTML 404', { status: 404, body: '<h1>Not Found</h1>' }],
+      ['an HTML 404', { status: 404, body: '<h1>Not Found</h1>' }, false],
     ])(
       'reports %s from createSession as unavailable (malformed), attempted once',
-      async (_name, reply) => {
+      async (_name, reply, mayHaveReached) => {
         server.reply(reply);
         const error = (await failure(
           client.createSession(sessionRequest()),
         )) as PlacetoPayUnavailableError;
         expect(error).toBeInstanceOf(PlacetoPayUnavailableError);
         expect(error.kind).toBe('malformed_response');
-        expect(error.mayHaveReachedGateway).toBe(true);
+        // An HTML page is not PlacetoPay's answer: the request never reached it.
+        expect(error.mayHaveReachedGateway).toBe(mayHaveReached);
         expect(server.requests).toHaveLength(1);
       },
     );

@@ -5,7 +5,10 @@ export type UnavailableKind =
 
 /**
  * The call did not produce a usable answer: a timeout, a reset, a 5xx or 429, or a body that is
- * not a PlacetoPay answer. It is never a rejection: the outcome of the request is unknown.
+ * not a PlacetoPay answer. It is never a rejection. The outcome of the request is unknown, unless
+ * `mayHaveReachedGateway` is false: a DNS failure, a refused connection, a failed TLS handshake,
+ * or an answer that is not PlacetoPay's (HTTP 404/405, an HTML or non-JSON body) prove PlacetoPay
+ * never acted on it; `hint` then names the likely cause.
  */
 export class PlacetoPayUnavailableError extends PlacetoPayError {
   readonly code = 'PLACETOPAY_UNAVAILABLE';
@@ -24,6 +27,11 @@ export class PlacetoPayUnavailableError extends PlacetoPayError {
     readonly attempts = 1,
     /** What a 429 or 503 asked for in `Retry-After`, in milliseconds. */
     readonly retryAfterMs?: number,
+    /**
+     * The likely cause, when the failure points at the configuration rather than at PlacetoPay
+     * (e.g. "PLACETOPAY_BASE_URL answers 404 HTML: is the base URL right?").
+     */
+    readonly hint?: string,
   ) {
     super(
       `PlacetoPay ${operation} is unavailable (${kind}${httpStatus ? ` HTTP ${httpStatus}` : ''}): ${detail}` +
