@@ -88,12 +88,29 @@ describe('outbound validation', () => {
     expect(problemsOf(payment({ reference: 'x'.repeat(32) }))).toEqual({});
   });
 
+  it('refuses ISO 4217 codes without minor units (no currency, test, metals, funds)', () => {
+    // currency-codes says `digits: 0` for these; ISO 4217 says N.A.: they are not money to pay in.
+    for (const currency of ['XXX', 'XTS', 'XAU', 'XAG', 'XDR', 'XSU', 'XUA', 'XBA']) {
+      expect(problemsOf(payment({ amount: { currency, total: 10 } }))).toEqual({
+        'payment.amount.currency':
+          'must be a currency with minor units (XXX, XTS, metals and funds have none), such as COP or USD',
+      });
+    }
+    // Real currencies with 0 minor units stay accepted.
+    for (const currency of ['CLP', 'XOF', 'XAF', 'XPF', 'PYG']) {
+      expect(problemsOf(payment({ amount: { currency, total: 10 } }))).toEqual({});
+    }
+  });
+
   it('checks the currency and the decimals it allows', () => {
     expect(problemsOf(payment({ amount: { currency: 'XYZ', total: 10 } }))).toEqual({
       'payment.amount.currency': 'must be an ISO 4217 currency code such as COP or USD',
     });
     expect(problemsOf(payment({ amount: { currency: 'CLP', total: 1000.5 } }))).toEqual({
-      'payment.amount.total': 'must have at most 0 decimals for CLP',
+      'payment.amount.total': 'must be a whole number for CLP (it has no decimals)',
+    });
+    expect(problemsOf(payment({ amount: { currency: 'USD', total: 10.123 } }))).toEqual({
+      'payment.amount.total': 'must have at most 2 decimals for USD',
     });
     expect(problemsOf(payment({ amount: { currency: 'USD', total: 10.123 } }))).toHaveProperty([
       'payment.amount.total',
@@ -293,7 +310,9 @@ describe('outbound validation', () => {
     const fields = Array.from({ length: 30 }, (_, i) => ({ keyword: `k${i}`, value: i }));
     expect(
       problemsOf(session({ fields, payment: { ...sessionRequest().payment!, fields } })),
-    ).toHaveProperty('fields');
+    ).toEqual({
+      fields: 'must hold at most 50 entries together with payment.fields and subscription.fields',
+    });
     expect(problemsOf(session({ fields: [{ keyword: '', value: 'x'.repeat(256) }] }))).toEqual({
       'fields[0].keyword': 'must be 1 to 50 characters',
       'fields[0].value': 'must be at most 255 characters',

@@ -8,7 +8,7 @@ export type UnavailableKind =
  * not a PlacetoPay answer. It is never a rejection: the outcome of the request is unknown.
  */
 export class PlacetoPayUnavailableError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_UNAVAILABLE';
+  readonly code = 'placetopay_unavailable';
 
   constructor(
     operation: PlacetoPayOperation,
