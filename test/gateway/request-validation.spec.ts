@@ -88,20 +88,6 @@ describe('outbound validation', () => {
     expect(problemsOf(payment({ reference: 'x'.repeat(32) }))).toEqual({});
   });
 
-  it('refuses ISO 4217 codes without minor units (no currency, test, metals, funds)', () => {
-    // currency-codes says `digits: 0` for these; ISO 4217 says N.A.: they are not money to pay in.
-    for (const currency of ['XXX', 'XTS', 'XAU', 'XAG', 'XDR', 'XSU', 'XUA', 'XBA']) {
-      expect(problemsOf(payment({ amount: { currency, total: 10 } }))).toEqual({
-        'payment.amount.currency':
-          'must be a currency with minor units (XXX, XTS, metals and funds have none), such as COP or USD',
-      });
-    }
-    // Real currencies with 0 minor units stay accepted.
-    for (const currency of ['CLP', 'XOF', 'XAF', 'XPF', 'PYG']) {
-      expect(problemsOf(payment({ amount: { currency, total: 10 } }))).toEqual({});
-    }
-  });
-
   it('checks the currency and the decimals it allows', () => {
     expect(problemsOf(payment({ amount: { currency: 'XYZ', total: 10 } }))).toEqual({
       'payment.amount.currency': 'must be an ISO 4217 currency code such as COP or USD',
