@@ -73,6 +73,7 @@ export { PlacetoPayInstrumentNotFoundError } from './instruments/errors/placetop
 export { PlacetoPayInstrumentRevokedError } from './instruments/errors/placetopay-instrument-revoked.error';
 export { TokenDecryptionError } from './instruments/token-cipher';
 export { PlacetoPayDeliveryNotFoundError } from './events/event-deliveries.service';
+export { PlacetoPayExceptionFilter } from './placetopay-exception.filter';
 
 // Health (needs @nestjs/terminus)
 export { PlacetoPayHealthModule } from './health/placetopay-health.module';

@@ -136,7 +136,7 @@ export class PlacetoPayService {
     source: PaymentSource = 'return',
   ): Promise<PlacetoPayPayment> {
     const payment = await this.findByRequestId(requestId);
-    if (!payment) throw new PlacetoPayPaymentNotFoundError(`requestId ${requestId}`);
+    if (!payment) throw new PlacetoPayPaymentNotFoundError(`requestId ${requestId}`, 'syncPayment');
     const session = await this.client.getSession(requestId);
     await this.lifecycle.apply({ source, session });
     return (await this.repository.findById(payment.id))!;

@@ -8,6 +8,7 @@ export interface PlacetoPayConfigProblem {
 /** Start-up stops with this error; its message names every bad option and never a value. */
 export class PlacetoPayConfigError extends Error {
   override readonly name = 'PlacetoPayConfigError';
+  readonly code = 'placetopay_config_invalid';
 
   constructor(readonly problems: readonly PlacetoPayConfigProblem[]) {
     super(
@@ -19,6 +20,6 @@ export class PlacetoPayConfigError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, problems: this.problems };
+    return { name: this.name, code: this.code, message: this.message, problems: this.problems };
   }
 }

@@ -30,8 +30,10 @@ export function resolvePlacetoPayOptions(
     .map(([option]) => ({ option, message: 'is not a PlacetoPay option' }));
   const merged = settle('options', [readEnvironment('options', env, prefix), explicit]);
   for (const { name, kind, required } of entries) {
-    // A required option left out gets its kind's message (`is required`, or what it must be).
-    const message = merged[name] === undefined && !required ? undefined : kind.check(merged[name]);
+    // A required option left out (or blank) is `required`, whatever form its kind asks for.
+    const value = merged[name];
+    const missing = value === undefined || (required && value === '');
+    const message = missing ? (required ? 'is required' : undefined) : kind.check(value);
     if (message) problems.push({ option: name, variable: variableFor(name, prefix), message });
   }
   if (problems.length === 0) {

@@ -7,10 +7,13 @@ import { EventDispatcher, type DrainSummary } from './event-dispatcher';
 import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
 
 export class PlacetoPayDeliveryNotFoundError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_DELIVERY_NOT_FOUND';
+  readonly code = 'placetopay_delivery_not_found';
 
   constructor(readonly deliveryId: string) {
-    super(`No dead-lettered PlacetoPay event delivery ${deliveryId}`);
+    super(
+      `PlacetoPay retryDelivery: no dead-lettered event delivery ${deliveryId}`,
+      'retryDelivery',
+    );
   }
 }
 

@@ -79,7 +79,7 @@ export class InstrumentCommands {
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     requireObject(input, 'collect');
     const instrument = await this.findInstrument(instrumentId);
-    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
+    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId, 'chargeInstrument');
     if (instrument.status !== 'active') throw new PlacetoPayInstrumentRevokedError(instrumentId);
     const token = await this.vault.token(instrument.id);
     const request = withoutUndefined<CollectRequest>({
@@ -97,7 +97,7 @@ export class InstrumentCommands {
       locale: input.locale,
     });
     validateCollectRequest(request, this.creation.gatewayNow());
-    checkMetadata(input.metadata);
+    checkMetadata(input.metadata, 'collect');
     return this.creation.openSession(request, {
       kind: 'collect',
       reference: input.reference,
@@ -116,7 +116,7 @@ export class InstrumentCommands {
    */
   async revokeInstrument(instrumentId: string): Promise<PlacetoPayInstrument> {
     const instrument = await this.findInstrument(instrumentId);
-    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId);
+    if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId, 'revokeInstrument');
     if (instrument.status !== 'revoked') {
       await this.instruments.update(
         { id: instrument.id, status: 'active' },

@@ -76,4 +76,5 @@ function canonicalBase64url(text: string): Buffer | null {
 
 export class TokenDecryptionError extends Error {
   override readonly name = 'TokenDecryptionError';
+  readonly code = 'placetopay_token_undecryptable';
 }

@@ -6,12 +6,13 @@ import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-auth
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { PlacetoPayValidationError } from '../gateway/errors/placetopay-validation.error';
+import type { PlacetoPayOperation } from '../gateway/errors/placetopay.error';
 import { toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { validateCreateSessionRequest } from '../gateway/validation/request.validation';
 import type { CollectRequest, CreateSessionRequest } from '../gateway/wire/requests.types';
 import type { RedirectInformation } from '../gateway/wire/responses.types';
-import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
+import type { PaymentKind, PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import type { CreatePaymentInput, CreatePaymentResult } from './create-payment-input';
 import { PlacetoPayDuplicatePaymentError } from './errors/placetopay-duplicate-payment.error';
 import { PlacetoPayPaymentStateError } from './errors/placetopay-payment-state.error';
@@ -31,6 +32,13 @@ import {
 const DEFAULT_EXPIRATION_MS = 30 * 60_000;
 /** How long after its own deadline a creation that never finished is handed to the probe. */
 const STALE_CREATION_MARGIN_MS = 60_000;
+
+/** The service method that opens each kind of payment, named in the errors it throws. */
+const OPERATIONS: Record<PaymentKind, PlacetoPayOperation> = {
+  payment: 'createPayment',
+  subscription: 'createSubscription',
+  collect: 'chargeInstrument',
+};
 
 /**
  * Creating a session: the payment is stored first (CREATING), then PlacetoPay is called once.
@@ -83,13 +91,14 @@ export class PaymentCreation {
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     const { reference } = draft;
     const collect = draft.kind === 'collect';
+    const operation = OPERATIONS[draft.kind ?? 'payment'];
     const expiresIn = (request as CreateSessionRequest).expiration;
     // Several methods may be saved under one customer reference: a subscription blocks nothing.
     const blocks = draft.kind !== 'subscription' && !this.options.allowDuplicateReferences;
     const duplicate = async (): Promise<PlacetoPayDuplicatePaymentError | null> => {
       const existing = blocks ? await this.repository.findBlocking(reference) : null;
       return existing
-        ? new PlacetoPayDuplicatePaymentError(reference, existing.id, existing.status)
+        ? new PlacetoPayDuplicatePaymentError(reference, existing.id, existing.status, operation)
         : null;
     };
     const early = await duplicate();
@@ -124,7 +133,7 @@ export class PaymentCreation {
       await this.recordCreationError(payment.id, error);
       throw error;
     }
-    await this.recordCreatedOrSay(payment.id, session);
+    await this.recordCreatedOrSay(payment.id, session, operation);
     if (charged) await this.lifecycle.apply({ source: 'create', session: charged });
     return {
       payment: (await this.repository.findById(payment.id))!,
@@ -140,6 +149,7 @@ export class PaymentCreation {
   private async recordCreatedOrSay(
     paymentId: string,
     session: { requestId: number; processUrl: string | null },
+    operation: PlacetoPayOperation,
   ): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -162,6 +172,7 @@ export class PaymentCreation {
       paymentId,
       PaymentStatus.CREATING,
       `${message}; store requestId ${session.requestId} by hand`,
+      operation,
     );
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { PlacetoPayValidationError } from '../gateway/errors/placetopay-validation.error';
+import type { PlacetoPayOperation } from '../gateway/errors/placetopay.error';
 import { fromMinorUnits, toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
@@ -28,12 +29,13 @@ export class PaymentReversals {
 
   /** Cancels a pending session at PlacetoPay (it becomes REJECTED) and applies the result. */
   async cancelPayment(requestId: number): Promise<PlacetoPayPayment> {
-    const payment = await this.mustFind(requestId);
+    const payment = await this.mustFind(requestId, 'cancelPayment');
     if (isFinalStatus(payment.status)) {
       throw new PlacetoPayPaymentStateError(
         payment.id,
         payment.status,
-        `Payment ${payment.id} is ${payment.status}; only an open payment can be cancelled`,
+        `payment ${payment.id} is ${payment.status}; only an open payment can be cancelled`,
+        'cancelPayment',
       );
     }
     const response = await this.client.cancelSession(requestId);
@@ -47,12 +49,13 @@ export class PaymentReversals {
    * endpoint. Never retried: on a timeout the refund may have happened; check before trying again.
    */
   async refundPayment(requestId: number, amount?: number): Promise<PlacetoPayPayment> {
-    const payment = await this.mustFind(requestId);
+    const payment = await this.mustFind(requestId, 'refundPayment');
     if (payment.status !== PaymentStatus.APPROVED || payment.internalReference === null) {
       throw new PlacetoPayPaymentStateError(
         payment.id,
         payment.status,
-        `Payment ${payment.id} is ${payment.status}; only an approved payment can be refunded`,
+        `payment ${payment.id} is ${payment.status}; only an APPROVED payment can be refunded`,
+        'refundPayment',
       );
     }
     const refundMinor = refundAmount(payment, amount);
@@ -60,7 +63,8 @@ export class PaymentReversals {
       throw new PlacetoPayPaymentStateError(
         payment.id,
         payment.status,
-        `Payment ${payment.id} has a refund under way or in doubt; see resolveRefund`,
+        `payment ${payment.id} has a refund under way or in doubt; see resolveRefund`,
+        'refundPayment',
       );
     }
     let response;
@@ -109,12 +113,13 @@ export class PaymentReversals {
     requestId: number,
     outcome: { refunded: boolean },
   ): Promise<PlacetoPayPayment> {
-    const payment = await this.mustFind(requestId);
+    const payment = await this.mustFind(requestId, 'resolveRefund');
     if (payment.refundInDoubtMinor === null) {
       throw new PlacetoPayPaymentStateError(
         payment.id,
         payment.status,
-        `Payment ${payment.id} has no refund in doubt`,
+        `payment ${payment.id} has no refund in doubt`,
+        'resolveRefund',
       );
     }
     if (outcome.refunded) await this.lifecycle.recordRefund(payment.id, payment.refundInDoubtMinor);
@@ -122,11 +127,14 @@ export class PaymentReversals {
     return (await this.repository.findById(payment.id))!;
   }
 
-  private async mustFind(requestId: number): Promise<PlacetoPayPayment> {
+  private async mustFind(
+    requestId: number,
+    operation: PlacetoPayOperation,
+  ): Promise<PlacetoPayPayment> {
     const payment = isRequestId(requestId)
       ? await this.repository.findByRequestId(requestId)
       : null;
-    if (!payment) throw new PlacetoPayPaymentNotFoundError(`requestId ${requestId}`);
+    if (!payment) throw new PlacetoPayPaymentNotFoundError(`requestId ${requestId}`, operation);
     return payment;
   }
 }
@@ -142,24 +150,29 @@ function refundAmount(payment: PlacetoPayPayment, amount: number | undefined): n
     try {
       refundMinor = toMinorUnits(amount, payment.currency);
     } catch {
-      throw new PlacetoPayValidationError([
-        { field: 'amount', message: `must be a ${payment.currency} amount` },
-      ]);
+      throw new PlacetoPayValidationError(
+        [{ field: 'amount', message: `must be an amount in ${payment.currency}` }],
+        'refundPayment',
+      );
     }
     if (refundMinor <= 0 || refundMinor > left) {
-      throw new PlacetoPayValidationError([
-        {
-          field: 'amount',
-          message: `must be above 0 and at most ${fromMinorUnits(left, payment.currency)} ${payment.currency}`,
-        },
-      ]);
+      throw new PlacetoPayValidationError(
+        [
+          {
+            field: 'amount',
+            message: `must be above 0 and at most ${fromMinorUnits(left, payment.currency)} ${payment.currency}`,
+          },
+        ],
+        'refundPayment',
+      );
     }
   }
   if (left <= 0) {
     throw new PlacetoPayPaymentStateError(
       payment.id,
       payment.status,
-      `Payment ${payment.id} is already refunded`,
+      `payment ${payment.id} is already refunded`,
+      'refundPayment',
     );
   }
   return refundMinor;

@@ -91,7 +91,10 @@ export function paymentSessionRequest(input: CreatePaymentInput): CreateSessionR
 }
 
 /** Metadata is stored and carried by every event: a JSON object of at most 4 KB. */
-export function checkMetadata(metadata: unknown): void {
+export function checkMetadata(
+  metadata: unknown,
+  operation: PlacetoPayOperation = 'createSession',
+): void {
   if (metadata === undefined) return;
   let size = Number.POSITIVE_INFINITY;
   try {
@@ -110,7 +113,7 @@ export function checkMetadata(metadata: unknown): void {
           message: `must be a JSON object of at most ${MAX_METADATA_BYTES} bytes`,
         },
       ],
-      'createSession',
+      operation,
     );
   }
 }

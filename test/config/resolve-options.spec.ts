@@ -153,7 +153,28 @@ describe('configuration', () => {
 
   it('reports missing required settings when nothing is configured', () => {
     const error = configError(() => resolvePlacetoPayOptions({}, {}));
-    expect(error.problems.map((p) => p.option)).toEqual(['login', 'secretKey', 'baseUrl']);
+    expect(error.problems).toEqual([
+      { option: 'login', variable: 'PLACETOPAY_LOGIN', message: 'is required' },
+      { option: 'secretKey', variable: 'PLACETOPAY_SECRET_KEY', message: 'is required' },
+      { option: 'baseUrl', variable: 'PLACETOPAY_BASE_URL', message: 'is required' },
+    ]);
+    expect(error.message).toContain('login (PLACETOPAY_LOGIN): is required');
+    expect(error.message).not.toContain('characters');
+    expect(error.code).toBe('placetopay_config_invalid');
+  });
+
+  it('says "is required" for a blank required setting, and what it must be for a bad one', () => {
+    const blank = configError(() => resolvePlacetoPayOptions({ login: '   ' }, GOOD_ENV));
+    expect(blank.problems).toEqual([
+      { option: 'login', variable: 'PLACETOPAY_LOGIN', message: 'is required' },
+    ]);
+    const long = configError(() => resolvePlacetoPayOptions({ login: 'x'.repeat(33) }, GOOD_ENV));
+    expect(long.problems).toEqual([
+      { option: 'login', variable: 'PLACETOPAY_LOGIN', message: 'must be 1 to 32 characters long' },
+    ]);
+    // A blank optional setting is still checked, not dropped.
+    const locale = configError(() => resolvePlacetoPayOptions({ locale: '' }, GOOD_ENV));
+    expect(locale.problems.map((p) => p.option)).toEqual(['locale']);
   });
 
   it('refuses options it does not know', () => {

@@ -208,7 +208,9 @@ describe('event delivery', () => {
     await app.dispatcher.drain();
     expect(calls.filter((c) => c.listener === 'fulfil')).toHaveLength(1);
     expect(await app.service.listDeadLetters()).toEqual([]);
-    await expect(app.service.retryDelivery(dead.id)).rejects.toThrow(/No dead-lettered/);
+    await expect(app.service.retryDelivery(dead.id)).rejects.toThrow(
+      /^PlacetoPay retryDelivery: no dead-lettered event delivery/,
+    );
   });
 
   it('delivers the events of one payment to a listener in order, even across a failure', async () => {

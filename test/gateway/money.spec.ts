@@ -9,6 +9,10 @@ describe('money (ISO 4217 minor units)', () => {
     expect(currencyMinorUnits('BHD')).toBe(3);
     expect(currencyMinorUnits('XYZ')).toBeUndefined();
     expect(currencyMinorUnits('cop')).toBeUndefined();
+    // ISO 4217 gives these no minor units (N.A.), though the package's digits say 0.
+    for (const code of ['XXX', 'XTS', 'XAU', 'XDR'])
+      expect(currencyMinorUnits(code)).toBeUndefined();
+    expect(currencyMinorUnits('XOF')).toBe(0);
   });
 
   it('converts totals to integer minor units and back', () => {
@@ -31,5 +35,8 @@ describe('money (ISO 4217 minor units)', () => {
     expect(() => toMinorUnits(0.1 + 0.2, 'USD')).toThrow(RangeError);
     expect(() => toMinorUnits(1e-7, 'USD')).toThrow(RangeError);
     expect(() => toMinorUnits(1, 'XYZ')).toThrow(RangeError);
+    expect(() => toMinorUnits(1, 'XAU')).toThrow(
+      'XAU is not an ISO 4217 currency with minor units',
+    );
   });
 });

@@ -93,7 +93,10 @@ describe('outbound validation', () => {
       'payment.amount.currency': 'must be an ISO 4217 currency code such as COP or USD',
     });
     expect(problemsOf(payment({ amount: { currency: 'CLP', total: 1000.5 } }))).toEqual({
-      'payment.amount.total': 'must have at most 0 decimals for CLP',
+      'payment.amount.total': 'must be a whole number for CLP (it has no decimals)',
+    });
+    expect(problemsOf(payment({ amount: { currency: 'USD', total: 10.123 } }))).toEqual({
+      'payment.amount.total': 'must have at most 2 decimals for USD',
     });
     expect(problemsOf(payment({ amount: { currency: 'USD', total: 10.123 } }))).toHaveProperty([
       'payment.amount.total',
@@ -293,7 +296,9 @@ describe('outbound validation', () => {
     const fields = Array.from({ length: 30 }, (_, i) => ({ keyword: `k${i}`, value: i }));
     expect(
       problemsOf(session({ fields, payment: { ...sessionRequest().payment!, fields } })),
-    ).toHaveProperty('fields');
+    ).toEqual({
+      fields: 'must hold at most 50 entries together with payment.fields and subscription.fields',
+    });
     expect(problemsOf(session({ fields: [{ keyword: '', value: 'x'.repeat(256) }] }))).toEqual({
       'fields[0].keyword': 'must be 1 to 50 characters',
       'fields[0].value': 'must be at most 255 characters',

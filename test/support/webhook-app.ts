@@ -1,4 +1,4 @@
-import type { INestApplication, Provider } from '@nestjs/common';
+import type { INestApplication, Provider, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -38,10 +38,14 @@ export async function startWebhookApp(
     logs?: LogCapture;
     clock?: PlacetoPayClock;
     providers?: Provider[];
+    controllers?: Type[];
     database?: string;
+    /** Runs on the app before it listens (global filters, pipes, ...). */
+    configure?: (app: INestApplication) => void;
   } = {},
 ): Promise<WebhookApp> {
   const builder = Test.createTestingModule({
+    controllers: extras.controllers ?? [],
     providers: extras.providers ?? [],
     imports: [
       TypeOrmModule.forRoot({
@@ -71,6 +75,7 @@ export async function startWebhookApp(
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter())
       : moduleRef.createNestApplication();
   if (extras.logs) app.useLogger(extras.logs);
+  extras.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

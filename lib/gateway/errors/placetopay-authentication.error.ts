@@ -17,7 +17,7 @@ export function authenticationHint(code: number | undefined): string {
 
 /** HTTP 401 / reason 401: PlacetoPay refused the credentials (docs/protocol.md §3.4). */
 export class PlacetoPayAuthenticationError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_AUTHENTICATION_FAILED';
+  readonly code = 'placetopay_authentication_failed';
 
   constructor(
     operation: PlacetoPayOperation,

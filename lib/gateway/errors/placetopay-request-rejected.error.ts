@@ -2,7 +2,7 @@ import { PlacetoPayError, type PlacetoPayOperation } from './placetopay.error';
 
 /** PlacetoPay answered and refused the request (status FAILED), e.g. `request_not_valid`. */
 export class PlacetoPayRequestRejectedError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_REQUEST_REJECTED';
+  readonly code = 'placetopay_request_rejected';
 
   constructor(
     operation: PlacetoPayOperation,

@@ -11,7 +11,7 @@ export type UnavailableKind =
  * never acted on it; `hint` then names the likely cause.
  */
 export class PlacetoPayUnavailableError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_UNAVAILABLE';
+  readonly code = 'placetopay_unavailable';
 
   constructor(
     operation: PlacetoPayOperation,

@@ -1,4 +1,4 @@
-import { PlacetoPayError, type PlacetoPayOperation } from './placetopay.error';
+import { PlacetoPayError, operationPrefix, type PlacetoPayOperation } from './placetopay.error';
 
 export interface FieldProblem {
   /** Dotted path of the field, e.g. `payment.amount.total` or `buyer.document`. */
@@ -8,14 +8,14 @@ export interface FieldProblem {
 
 /** An outbound request broke PlacetoPay's rules; nothing was sent. Lists every bad field. */
 export class PlacetoPayValidationError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_VALIDATION_FAILED';
+  readonly code = 'placetopay_validation_failed';
 
   constructor(
     readonly problems: readonly FieldProblem[],
     operation?: PlacetoPayOperation,
   ) {
     super(
-      `${operation ? `PlacetoPay ${operation}: ` : ''}invalid request (${problems.length} problem${problems.length === 1 ? '' : 's'}): ` +
+      `${operationPrefix(operation)}invalid request (${problems.length} problem${problems.length === 1 ? '' : 's'}): ` +
         problems.map((p) => `${p.field} ${p.message}`).join('; '),
       operation,
     );

@@ -1,4 +1,4 @@
-import { currencyMinorUnits, decimalPlaces } from '../money';
+import { currencyMinorUnits, decimalPlaces, isIso4217Code } from '../money';
 import type { Amount } from '../wire/common.types';
 import type { FieldProblems } from './field-problems';
 
@@ -20,6 +20,11 @@ export function checkAmount(
   const { currency, total } = amount as Amount;
   const digits = typeof currency === 'string' ? currencyMinorUnits(currency) : undefined;
   if (currency === undefined) problems.add(`${path}.currency`, 'is required');
+  else if (isIso4217Code(currency) && digits === undefined)
+    problems.add(
+      `${path}.currency`,
+      'must be a currency with minor units (XXX, XTS, metals and funds have none), such as COP or USD',
+    );
   else if (digits === undefined)
     problems.add(`${path}.currency`, 'must be an ISO 4217 currency code such as COP or USD');
 
@@ -34,7 +39,9 @@ export function checkAmount(
   } else if (digits !== undefined && decimalPlaces(total) > digits) {
     problems.add(
       `${path}.total`,
-      `must have at most ${digits} decimal${digits === 1 ? '' : 's'} for ${currency}`,
+      digits === 0
+        ? `must be a whole number for ${currency} (it has no decimals)`
+        : `must have at most ${digits} decimal${digits === 1 ? '' : 's'} for ${currency}`,
     );
   } else if (digits !== undefined) {
     minor = Math.round(total * 10 ** digits);

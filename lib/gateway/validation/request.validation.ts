@@ -82,7 +82,7 @@ export function validateCreateSessionRequest(request: CreateSessionRequest, now:
   if (fieldCount > 50)
     problems.add(
       'fields',
-      'at most 50 fields in all (fields, payment.fields, subscription.fields)',
+      'must hold at most 50 entries together with payment.fields and subscription.fields',
     );
   problems.throwIfAny('createSession');
 }

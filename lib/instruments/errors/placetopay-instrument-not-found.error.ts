@@ -1,9 +1,19 @@
-import { PlacetoPayError } from '../../gateway/errors/placetopay.error';
+import {
+  PlacetoPayError,
+  operationPrefix,
+  type PlacetoPayOperation,
+} from '../../gateway/errors/placetopay.error';
 
 export class PlacetoPayInstrumentNotFoundError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_INSTRUMENT_NOT_FOUND';
+  readonly code = 'placetopay_instrument_not_found';
 
-  constructor(readonly instrumentId: string) {
-    super(`No stored payment method with id ${instrumentId}`);
+  constructor(
+    readonly instrumentId: string,
+    operation?: PlacetoPayOperation,
+  ) {
+    super(
+      `${operationPrefix(operation)}no stored payment method with id ${instrumentId}`,
+      operation,
+    );
   }
 }

@@ -1,9 +1,15 @@
-import { PlacetoPayError } from '../../gateway/errors/placetopay.error';
+import { PlacetoPayError, type PlacetoPayOperation } from '../../gateway/errors/placetopay.error';
 
 export class PlacetoPayInstrumentRevokedError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_INSTRUMENT_REVOKED';
+  readonly code = 'placetopay_instrument_revoked';
 
-  constructor(readonly instrumentId: string) {
-    super(`The stored payment method ${instrumentId} is revoked; it cannot be charged`);
+  constructor(
+    readonly instrumentId: string,
+    operation: PlacetoPayOperation = 'chargeInstrument',
+  ) {
+    super(
+      `PlacetoPay ${operation}: the stored payment method ${instrumentId} is revoked; it cannot be charged`,
+      operation,
+    );
   }
 }

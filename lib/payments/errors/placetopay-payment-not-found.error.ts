@@ -1,9 +1,17 @@
-import { PlacetoPayError } from '../../gateway/errors/placetopay.error';
+import {
+  PlacetoPayError,
+  operationPrefix,
+  type PlacetoPayOperation,
+} from '../../gateway/errors/placetopay.error';
 
 export class PlacetoPayPaymentNotFoundError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_PAYMENT_NOT_FOUND';
+  readonly code = 'placetopay_payment_not_found';
 
-  constructor(readonly lookup: string) {
-    super(`No PlacetoPay payment with ${lookup}`);
+  constructor(
+    /** What was looked up, e.g. `requestId 123`. */
+    readonly lookup: string,
+    operation?: PlacetoPayOperation,
+  ) {
+    super(`${operationPrefix(operation)}no stored PlacetoPay payment with ${lookup}`, operation);
   }
 }

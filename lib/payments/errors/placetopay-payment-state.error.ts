@@ -1,14 +1,19 @@
-import { PlacetoPayError } from '../../gateway/errors/placetopay.error';
+import {
+  PlacetoPayError,
+  operationPrefix,
+  type PlacetoPayOperation,
+} from '../../gateway/errors/placetopay.error';
 
 /** The payment is not in a state that allows the operation (refund a pending payment, ...). */
 export class PlacetoPayPaymentStateError extends PlacetoPayError {
-  readonly code = 'PLACETOPAY_PAYMENT_STATE';
+  readonly code = 'placetopay_payment_state';
 
   constructor(
     readonly paymentId: string,
     readonly status: string,
     message: string,
+    operation?: PlacetoPayOperation,
   ) {
-    super(message);
+    super(`${operationPrefix(operation)}${message}`, operation);
   }
 }
