@@ -10,7 +10,10 @@ module.exports = {
     '^nestjs-placetopay$': '<rootDir>/lib/index.ts',
     '^nestjs-placetopay/testing$': '<rootDir>/lib/testing/index.ts',
     '^nestjs-placetopay/wire$': '<rootDir>/lib/wire.ts',
+    '^nestjs-placetopay/config$': '<rootDir>/lib/placetopay-config.ts',
   },
   setupFiles: ['reflect-metadata'],
   testTimeout: 20000,
+  // The default reporters, then one line naming each skipped suite and the variable that runs it.
+  reporters: ['<rootDir>/test/support/skip-reporter.js'],
 };

@@ -1,15 +1,8 @@
-import {
-  isArray,
-  isBoolean,
-  isIn,
-  isInt,
-  isString,
-  length,
-  matches,
-  max,
-  min,
-} from 'class-validator';
+import { loadClassValidator } from './class-validator-loader';
 import { parseInstrumentKey } from './instrument-key';
+
+/** class-validator, a peer dependency, loaded on first check (class-validator-loader.ts). */
+const cv = () => loadClassValidator();
 
 /**
  * How one option is written in the README, read from an environment variable and checked.
@@ -47,7 +40,7 @@ export function flag(): OptionKind<boolean> {
     type: 'boolean',
     parse: (text) =>
       Object.hasOwn(BOOLEANS, text.toLowerCase()) ? BOOLEANS[text.toLowerCase()] : text,
-    check: (value) => rule(isBoolean(value), 'must be true or false'),
+    check: (value) => rule(cv().isBoolean(value), 'must be true or false'),
   };
 }
 
@@ -62,7 +55,8 @@ export function wholeNumber(
   return {
     type: `${unit ?? 'integer'}, ${low} to ${high}`,
     parse: (text) => (/^-?\d+$/.test(text) ? Number(text) : text),
-    check: (value) => rule(isInt(value) && min(value, low) && max(value, high), message),
+    check: (value) =>
+      rule(cv().isInt(value) && cv().min(value, low) && cv().max(value, high), message),
   };
 }
 
@@ -74,7 +68,7 @@ export function trimmedText(shortest: number, longest: number): OptionKind<strin
     normalize: trim,
     check: (value) =>
       rule(
-        isString(value) && length(value, shortest, longest),
+        cv().isString(value) && cv().length(value, shortest, longest),
         `must be ${shortest} to ${longest} characters long`,
       ),
   };
@@ -86,7 +80,7 @@ export function secretText(): OptionKind<string> {
     type: 'string',
     parse: asText,
     normalize: trim,
-    check: (value) => rule(isString(value) && value !== '', 'is required'),
+    check: (value) => rule(cv().isString(value) && value !== '', 'is required'),
   };
 }
 
@@ -95,7 +89,7 @@ export function patterned(type: string, pattern: RegExp, message: string): Optio
   return {
     type,
     parse: asText,
-    check: (value) => rule(isString(value) && matches(value, pattern), message),
+    check: (value) => rule(cv().isString(value) && cv().matches(value, pattern), message),
   };
 }
 
@@ -104,7 +98,7 @@ export function oneOf<const W extends readonly string[]>(words: W): OptionKind<W
   return {
     type: words.map((word) => `\`${word}\``).join(' or '),
     parse: asText,
-    check: (value) => rule(isIn(value, [...words]), `must be ${words.join(' or ')}`),
+    check: (value) => rule(cv().isIn(value, [...words]), `must be ${words.join(' or ')}`),
   };
 }
 
@@ -166,7 +160,7 @@ export function instrumentKeys(): OptionKind<string[]> {
         .filter(Boolean),
     check: (value) =>
       rule(
-        isArray(value) && value.every(isInstrumentKey),
+        cv().isArray(value) && value.every(isInstrumentKey),
         `must be a list of keys, each ${INSTRUMENT_KEY_RULE}`,
       ),
   };
@@ -178,7 +172,7 @@ export function routePath(): OptionKind<string> {
     type: 'path',
     parse: asText,
     normalize: (text) => text.replace(/^\/+|\/+$/g, ''),
-    check: (value) => rule(isString(value), 'must be a path'),
+    check: (value) => rule(cv().isString(value), 'must be a path'),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   variableFor,
   type OptionScope,
 } from './environment-variables';
+import { classValidatorProblem } from './class-validator-loader';
 import { PlacetoPayConfigError, type PlacetoPayConfigProblem } from './placetopay-config.error';
 import type {
   PlacetoPayModuleExtras,
@@ -23,6 +24,9 @@ export function resolvePlacetoPayOptions(
   env: NodeJS.ProcessEnv = process.env,
   prefix: string = DEFAULT_ENVIRONMENT_PREFIX,
 ): ResolvedPlacetoPayOptions {
+  // Every check below runs on class-validator, a peer dependency: without it, say so first.
+  const missingPeer = classValidatorProblem();
+  if (missingPeer) throw new PlacetoPayConfigError([missingPeer]);
   const entries = entriesOf('options');
   const known = new Set(entries.map((entry) => entry.name));
   const problems: PlacetoPayConfigProblem[] = Object.entries(explicit)

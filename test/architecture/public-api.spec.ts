@@ -35,6 +35,7 @@ describe('the public surface', () => {
   const entries = [
     ['lib/index.ts', 'public-api.txt'],
     ['lib/wire.ts', 'public-api.wire.txt'],
+    ['lib/placetopay-config.ts', 'public-api.config.txt'],
     ['lib/testing/index.ts', 'public-api.testing.txt'],
   ];
 

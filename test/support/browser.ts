@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { recordSkip } from './skipped-suites';
 
 /** Debian's chromium, or the one named by PLACETOPAY_TEST_BROWSER. */
 export const BROWSER_PATH = process.env.PLACETOPAY_TEST_BROWSER ?? '/usr/bin/chromium';
@@ -15,8 +16,10 @@ export function browserAvailable(): boolean {
       `REQUIRE_ALL_SUITES=1 but no browser at ${BROWSER_PATH}: apt-get install -y chromium`,
     );
   }
-  console.warn(
-    `Browser suites skipped: no browser at ${BROWSER_PATH} (apt-get install -y chromium)`,
+  recordSkip(
+    'Chromium',
+    'PLACETOPAY_TEST_BROWSER',
+    `Browser suites skipped: no browser at ${BROWSER_PATH} (apt-get install -y chromium, or set PLACETOPAY_TEST_BROWSER)`,
   );
   return false;
 }

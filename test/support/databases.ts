@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { recordSkip } from './skipped-suites';
 
 export type EngineName = 'sqlite' | 'postgres' | 'mariadb';
 
@@ -74,23 +75,61 @@ const mariadb: Engine = {
   },
 };
 
+const SERVERS = [
+  {
+    name: 'postgres',
+    part: 'PostgreSQL',
+    variable: 'PLACETOPAY_TEST_POSTGRES_URL',
+    url: POSTGRES_URL,
+  },
+  { name: 'mariadb', part: 'MariaDB', variable: 'PLACETOPAY_TEST_MARIADB_URL', url: MARIADB_URL },
+] as const;
+
 /**
  * The engines this run tests: SQLite always; PostgreSQL and MariaDB when their URL variables are
  * set. CI sets REQUIRE_ALL_SUITES=1, which turns a missing URL into a failure instead of a skip.
+ *
+ * A missing engine is recorded as skipped (for the skip reporter's closing line) only when the
+ * suite asks for it: `map` wants every engine; `find` and `filter` want those their predicate
+ * would have picked (`find((e) => e.name === 'postgres')` skips PostgreSQL, not MariaDB).
  */
 export function enginesUnderTest(): Engine[] {
-  const engines = [sqlite];
-  const missing: string[] = [];
-  if (POSTGRES_URL) engines.push(postgres);
-  else missing.push('PLACETOPAY_TEST_POSTGRES_URL');
-  if (MARIADB_URL) engines.push(mariadb);
-  else missing.push('PLACETOPAY_TEST_MARIADB_URL');
+  const engines = [sqlite, ...(POSTGRES_URL ? [postgres] : []), ...(MARIADB_URL ? [mariadb] : [])];
+  const missing = SERVERS.filter((server) => !server.url);
   if (missing.length && process.env.REQUIRE_ALL_SUITES === '1') {
+    const names = missing.map((server) => server.variable);
     throw new Error(
-      `REQUIRE_ALL_SUITES=1 but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`,
+      `REQUIRE_ALL_SUITES=1 but ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not set`,
     );
   }
-  if (missing.length)
-    console.warn(`Database suites run on SQLite only: set ${missing.join(' and ')} for the others`);
+  if (missing.length === 0) return engines;
+  const warning = `Database suites run on SQLite only: set ${missing.map((s) => s.variable).join(' and ')} for the others`;
+  const phantoms = missing.map((server) => ({ server, engine: { name: server.name } as Engine }));
+  const skip = (wanted: (engine: Engine) => unknown) => {
+    for (const { server, engine } of phantoms) {
+      if (wanted(engine)) recordSkip(server.part, server.variable, warning);
+    }
+  };
+  type Predicate = (engine: Engine, index: number, all: Engine[]) => unknown;
+  Object.defineProperties(engines, {
+    find: {
+      value: (predicate: Predicate) => {
+        skip((engine) => predicate(engine, -1, engines));
+        return Array.prototype.find.call(engines, predicate);
+      },
+    },
+    filter: {
+      value: (predicate: Predicate) => {
+        skip((engine) => predicate(engine, -1, engines));
+        return Array.prototype.filter.call(engines, predicate);
+      },
+    },
+    map: {
+      value: <T>(mapper: (engine: Engine, index: number, all: Engine[]) => T) => {
+        skip(() => true);
+        return Array.prototype.map.call(engines, mapper) as T[];
+      },
+    },
+  });
   return engines;
 }

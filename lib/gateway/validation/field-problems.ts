@@ -1,4 +1,4 @@
-import { isIP, isURL } from 'class-validator';
+import { loadClassValidator } from '../../config/class-validator-loader';
 import {
   PlacetoPayValidationError,
   type FieldProblem,
@@ -50,7 +50,7 @@ export class FieldProblems {
 
   absoluteUrl(field: string, value: unknown, required = false): void {
     if (!this.text(field, value, 1, 255, required)) return;
-    const ok = isURL(value as string, {
+    const ok = loadClassValidator().isURL(value as string, {
       require_protocol: true,
       protocols: ['http', 'https'],
       require_tld: false,
@@ -61,7 +61,8 @@ export class FieldProblems {
 
   ipAddress(field: string, value: unknown): void {
     if (!this.text(field, value, 1, 46, true)) return;
-    if (!isIP(value as string)) this.add(field, 'must be an IPv4 or IPv6 address');
+    if (!loadClassValidator().isIP(value as string))
+      this.add(field, 'must be an IPv4 or IPv6 address');
   }
 
   boolean(field: string, value: unknown): void {

@@ -1,4 +1,4 @@
-import { isEmail } from 'class-validator';
+import { loadClassValidator } from '../../config/class-validator-loader';
 import type { Person } from '../wire/person.types';
 import { DOCUMENT_TYPE_PATTERNS } from './document-types';
 import type { FieldProblems } from './field-problems';
@@ -43,7 +43,10 @@ export function checkPerson(
   problems.text(`${path}.company`, person?.company, 1, 60);
   // PlacetoPay drops a buyer email over 80 characters but refuses a payer's.
   const emailMax = role === 'buyer' ? 254 : 80;
-  if (problems.text(`${path}.email`, person?.email, 1, emailMax) && !isEmail(person!.email!)) {
+  if (
+    problems.text(`${path}.email`, person?.email, 1, emailMax) &&
+    !loadClassValidator().isEmail(person!.email!)
+  ) {
     problems.add(`${path}.email`, 'must be an email address');
   }
   problems.text(`${path}.mobile`, person?.mobile, 1, 30);

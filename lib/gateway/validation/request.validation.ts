@@ -1,4 +1,4 @@
-import { isISO8601 } from 'class-validator';
+import { loadClassValidator } from '../../config/class-validator-loader';
 import type { PlacetoPayOperation } from '../errors/placetopay.error';
 import type {
   CollectRequest,
@@ -33,7 +33,7 @@ function checkCommon(
   if (expiration !== undefined) {
     if (!problems.text('expiration', expiration, 1, 35)) return;
     if (
-      !isISO8601(expiration, { strict: true }) ||
+      !loadClassValidator().isISO8601(expiration, { strict: true }) ||
       !WITH_OFFSET.test(expiration) ||
       Number.isNaN(Date.parse(expiration))
     ) {
