@@ -21,6 +21,8 @@ const required = [
   'dist/testing/cli.js',
   'dist/wire.js',
   'dist/wire.d.ts',
+  'dist/placetopay-config.js',
+  'dist/placetopay-config.d.ts',
   'LICENSE',
   'README.md',
   'README.es.md',

@@ -33,7 +33,7 @@ tarball="$work/$(cd "$root" && npm pack --silent --ignore-scripts --pack-destina
 # The peers the README's Install and Quick start sections name (unversioned there: their 12.x
 # accept Nest 11 too, and load in a CommonJS app through require(esm)).
 peers=(@nestjs/axios@^12 axios@^1 @nestjs/typeorm@^12 typeorm@^1 @nestjs/schedule@^12
-  @nestjs/config@^12)
+  @nestjs/config@^12 class-validator@^0.15)
 # better-sqlite3 13 needs Node 22: the README says 12 on Node 20. As in compat.sh, the install
 # skips scripts and the app gets the addon the repository's own `npm ci` built (same version).
 addon="$root/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
