@@ -80,7 +80,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       expect(waiting).toMatchObject({ status: 'UNKNOWN', leaseOwner: null });
       expect(waiting.nextCheckAt!.getTime()).toBe(deadline);
       await expect(app.service.createPayment({ ...request })).rejects.toMatchObject({
-        code: 'PLACETOPAY_DUPLICATE_PAYMENT',
+        code: 'placetopay_duplicate_payment',
       });
 
       databaseClock.set(deadline);
