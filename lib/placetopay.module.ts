@@ -28,6 +28,8 @@ import { createNotificationController } from './notifications/notification.contr
 import { RecurringNotificationGuard } from './notifications/recurring-notification.guard';
 import { RecurringNotificationInbox } from './notifications/recurring-notification-inbox';
 import { createRecurringNotificationController } from './notifications/recurring-notification.controller';
+import { WEBHOOK_ROUTES, WebhookBodyCap } from './notifications/webhook-body-cap';
+import { WebhookRefusals } from './notifications/webhook-refusals';
 import { PLACETOPAY_ENTITIES } from './persistence/entities';
 import { DatabaseClock } from './persistence/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
@@ -96,6 +98,7 @@ const PAYMENT_PROVIDERS = [
 ];
 
 const WEBHOOK_PROVIDERS = [
+  WebhookRefusals,
   NotificationSignatureGuard,
   NotificationInbox,
   RecurringNotificationGuard,
@@ -155,6 +158,12 @@ export class PlacetoPayModule {
         resolvedOptionsProvider,
         ...CLIENT_PROVIDERS,
         ...(payments ? [...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS] : []),
+        ...(payments && webhook.enabled
+          ? [
+              { provide: WEBHOOK_ROUTES, useValue: [webhook.path, webhook.recurringPath] },
+              WebhookBodyCap,
+            ]
+          : []),
       ],
       exports: [
         ...CLIENT_EXPORTS,

@@ -1,5 +1,6 @@
-import { BadRequestException, PayloadTooLargeException, type Logger } from '@nestjs/common';
+import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookRefusals } from './webhook-refusals';
 
 /** The per-route cap of a notification body. */
 export const NOTIFICATION_BODY_LIMIT = 16 * 1024;
@@ -86,7 +87,7 @@ function parsedBody(body: unknown, contentType: string): unknown {
  * Reads the stream, counting bytes as they arrive: past the cap it stops (pauses the stream, so
  * the socket stops being read) and throws BodyTooLargeError, whatever the transfer encoding.
  */
-function readCapped(request: IncomingMessage): Promise<Buffer> {
+export function readCapped(request: IncomingMessage): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -144,15 +145,18 @@ export async function readNotificationBody(request: WebhookRequest): Promise<unk
   return parseText((await readCapped(stream)).toString('utf8'), contentType);
 }
 
+/** The answer to a body over the cap (the route's 413). */
+export const TOO_LARGE_ANSWER = { error: 'invalid_notification', reason: 'too_large' } as const;
+
 /**
  * What a webhook guard reads (readNotificationBody). Too large → 413, unreadable → 400, both with a
- * reason code and a warning naming `what` was refused. A 413 closes the connection, so what is
- * left of the body is never read.
+ * reason code, counted in the refusals' log as `what` ("a notification"). A 413 closes the
+ * connection, so what is left of the body is never read.
  */
 export async function readWebhookBody(
   request: WebhookRequest,
   response: WebhookResponse,
-  logger: Logger,
+  refusals: WebhookRefusals,
   what: string,
 ): Promise<unknown> {
   try {
@@ -162,9 +166,10 @@ export async function readWebhookBody(
       const raw = response.raw ?? response;
       if (typeof raw.setHeader === 'function' && !raw.headersSent)
         raw.setHeader('Connection', 'close');
-      logger.warn(`refused a ${what} larger than 16 KB`);
-      throw new PayloadTooLargeException({ error: 'invalid_notification', reason: 'too_large' });
+      refusals.record('too_large', `${what} larger than 16 KB`);
+      throw new PayloadTooLargeException(TOO_LARGE_ANSWER);
     }
+    refusals.record('unreadable', `${what} whose body could not be read`);
     throw new BadRequestException({ error: 'invalid_notification', reason: 'unreadable' });
   }
 }

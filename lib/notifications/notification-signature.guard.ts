@@ -2,7 +2,6 @@ import {
   BadRequestException,
   Inject,
   Injectable,
-  Logger,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
@@ -12,6 +11,7 @@ import { checkNotificationSignature } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { logText } from '../common/log-text';
 import { readWebhookBody } from './notification-body';
+import { WebhookRefusals } from './webhook-refusals';
 import { readNotificationPayload, type NotificationPayload } from './notification-payload';
 
 /** Where the guard leaves the verified notification for the controller. */
@@ -28,17 +28,26 @@ export interface VerifiedNotification extends NotificationPayload {
  */
 @Injectable()
 export class NotificationSignatureGuard implements CanActivate {
-  private readonly logger = new Logger('PlacetoPayWebhook');
-
-  constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
+  constructor(
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    private readonly refusals: WebhookRefusals,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest();
-    const body = await readWebhookBody(request, http.getResponse(), this.logger, 'notification');
+    const body = await readWebhookBody(
+      request,
+      http.getResponse(),
+      this.refusals,
+      'a notification',
+    );
     const read = readNotificationPayload(body);
     if (!read.ok) {
-      this.logger.warn(`refused a notification without ${logText(read.missing.join(', '))}`);
+      this.refusals.record(
+        'missing_fields',
+        `a notification without ${logText(read.missing.join(', '))}`,
+      );
       throw new BadRequestException({
         error: 'invalid_notification',
         reason: 'missing_fields',
@@ -57,8 +66,9 @@ export class NotificationSignatureGuard implements CanActivate {
       this.options.allowLegacySha1,
     );
     if (!check.valid) {
-      this.logger.warn(
-        `refused a notification for requestId ${logText(payload.requestId)}: signature ${check.reason}`,
+      this.refusals.record(
+        'bad_signature',
+        `a notification for requestId ${logText(payload.requestId)}: signature ${check.reason}`,
       );
       throw new UnauthorizedException({ error: 'invalid_signature', reason: check.reason });
     }

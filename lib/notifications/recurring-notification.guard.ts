@@ -2,7 +2,6 @@ import {
   BadRequestException,
   Inject,
   Injectable,
-  Logger,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -17,6 +16,7 @@ import {
 } from '../gateway/notification-signature';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { readWebhookBody } from './notification-body';
+import { WebhookRefusals } from './webhook-refusals';
 import {
   readRecurringNotificationPayload,
   type RecurringNotificationPayload,
@@ -42,9 +42,10 @@ export interface CheckedRecurringNotification extends RecurringNotificationPaylo
  */
 @Injectable()
 export class RecurringNotificationGuard implements CanActivate {
-  private readonly logger = new Logger('PlacetoPayWebhook');
-
-  constructor(@Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions) {}
+  constructor(
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
+    private readonly refusals: WebhookRefusals,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
@@ -52,12 +53,15 @@ export class RecurringNotificationGuard implements CanActivate {
     const body = await readWebhookBody(
       request,
       http.getResponse(),
-      this.logger,
-      'recurring notification',
+      this.refusals,
+      'a recurring notification',
     );
     const read = readRecurringNotificationPayload(body);
     if (!read.ok) {
-      this.logger.warn(`refused a recurring notification without ${read.missing.join(', ')}`);
+      this.refusals.record(
+        'missing_fields',
+        `a recurring notification without ${read.missing.join(', ')}`,
+      );
       throw new BadRequestException({
         error: 'invalid_notification',
         reason: 'missing_fields',

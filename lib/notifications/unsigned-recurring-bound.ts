@@ -3,7 +3,7 @@ import { Mutex } from 'async-mutex';
 import { MoreThan, type Repository } from 'typeorm';
 import type { PlacetoPayClock } from '../common/clock';
 import { logText } from '../common/log-text';
-import { WorkerLoop } from '../common/worker-loop';
+import { WindowedLog } from '../common/windowed-log';
 import type { PlacetoPayRecurringNotification } from '../persistence/placetopay-recurring-notification.entity';
 import type { TransactionRunner } from '../persistence/transaction-runner';
 
@@ -35,18 +35,27 @@ export class UnsignedRecurringBound {
   private readonly admitting = new Mutex();
   private minuteStart = -Infinity;
   private storedThisMinute = 0;
-  private readonly refusals = new Map<UnsignedRefusal, number>();
-  private latest = '';
-  private windowStart = -Infinity;
-  /** Writes the count of a window that no later refusal closed. */
-  private readonly flusher = new WorkerLoop({ pass: async () => this.flush() });
+  private readonly refusals: WindowedLog<UnsignedRefusal>;
 
   constructor(
     private readonly notifications: Repository<PlacetoPayRecurringNotification>,
     private readonly transactions: TransactionRunner,
     private readonly clock: PlacetoPayClock,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.refusals = new WindowedLog({
+      clock,
+      windowMs: REFUSAL_LOG_WINDOW_MS,
+      write: ({ total, counts, latest }) => {
+        const parts = [...counts].map(
+          ([why, count]) => `${count.toLocaleString('en-US')} ${REFUSAL_WORDS[why]}`,
+        );
+        logger.warn(
+          `refused ${total.toLocaleString('en-US')} unsigned recurring notification(s) in the last minute, nothing stored (${parts.join(', ')}; the latest: ${latest})`,
+        );
+      },
+    });
+  }
 
   /**
    * Runs `store` if an unverified notification of `paymentId` may still be stored; resolves with
@@ -78,30 +87,12 @@ export class UnsignedRecurringBound {
 
   /** Counts a refused unsigned notification; logs the window's count once per window. */
   refuse(why: UnsignedRefusal, label: string): void {
-    this.refusals.set(why, (this.refusals.get(why) ?? 0) + 1);
-    this.latest = label;
-    const now = this.clock.now().getTime();
-    if (now - this.windowStart >= REFUSAL_LOG_WINDOW_MS) this.flush();
-    else this.flusher.later(REFUSAL_LOG_WINDOW_MS);
+    this.refusals.record(why, logText(label));
   }
 
-  /** Logs the refusals not logged yet (at shutdown too). */
-  flush(): void {
-    const total = [...this.refusals.values()].reduce((sum, count) => sum + count, 0);
-    this.windowStart = this.clock.now().getTime();
-    if (total === 0) return;
-    const parts = [...this.refusals].map(
-      ([why, count]) => `${count.toLocaleString('en-US')} ${REFUSAL_WORDS[why]}`,
-    );
-    this.logger.warn(
-      `refused ${total.toLocaleString('en-US')} unsigned recurring notification(s) in the last minute, nothing stored (${parts.join(', ')}; the latest: ${logText(this.latest)})`,
-    );
-    this.refusals.clear();
-  }
-
-  async stop(): Promise<void> {
-    await this.flusher.stop(0);
-    this.flush();
+  /** Logs the refusals not logged yet (at shutdown). */
+  stop(): Promise<void> {
+    return this.refusals.stop();
   }
 
   private storedToday(paymentId: string, now: number): Promise<number> {

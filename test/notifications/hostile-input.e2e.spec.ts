@@ -1,10 +1,16 @@
-import { request as httpRequest } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { CreatePaymentInput } from 'nestjs-placetopay';
 import { ManualClock, PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { computeRecurringNotificationSignature } from '../../lib/gateway/notification-signature';
 import { RecurringNotificationInbox } from '../../lib/notifications/recurring-notification-inbox';
 import type { CheckedRecurringNotification } from '../../lib/notifications/recurring-notification.guard';
 import { UNVERIFIED_PER_PAYMENT_PER_DAY } from '../../lib/notifications/unsigned-recurring-bound';
+import { WebhookRefusals } from '../../lib/notifications/webhook-refusals';
 import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { PlacetoPayRecurringNotification } from '../../lib/persistence/placetopay-recurring-notification.entity';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
@@ -298,17 +304,62 @@ describe.each(['express', 'fastify'] as AdapterName[])('hostile input on %s', (a
     expect((await web.service.findByRequestId(pending.requestId))!.status).toBe('APPROVED');
   });
 
-  if (adapter === 'express') {
-    it('stops reading a trickled body past 16 KB when nothing parsed it, answers 413 and closes the connection', async () => {
-      // Express's default parsers leave text/plain alone: the route reads the stream itself.
-      const max = 64 * 1024 * 1024;
-      const answer = await trickle(`${web.url}/${RECURRING}`, 'text/plain', endless(max), true);
-      expect(answer.status).toBe(413);
-      expect(answer.written).toBeLessThan(max);
-      // The server closes the connection with the answer: the rest is never read, and a paused
-      // request does not hold a socket open.
-      expect(answer.closedAfterMs).toBeLessThan(1000);
-      expect(await recurringRows()).toEqual([]);
+  it('stops reading a trickled body past 16 KB whatever its type, although the host parses JSON and forms, answers 413 and closes the connection', async () => {
+    // Bytes the server took off each socket by the time its answer was over.
+    const server = web.app.getHttpServer() as Server;
+    const read: number[] = [];
+    const onRequest = (request: IncomingMessage, response: ServerResponse) =>
+      response.on('close', () => read.push(request.socket.bytesRead));
+    server.on('request', onRequest);
+    const max = 4 * 1024 * 1024; // past both hosts' own parser limits (Express 100 KB, Fastify 1 MB)
+    const cases = [
+      [NOTIFICATION, 'application/json'],
+      [RECURRING, 'application/x-www-form-urlencoded'],
+      [RECURRING, 'text/plain'],
+    ] as const;
+    try {
+      for (const [path, type] of cases) {
+        const answer = await trickle(`${web.url}/${path}`, type, endless(max), true);
+        expect(answer.status).toBe(413);
+        expect(answer.written).toBeLessThan(max);
+        // The server closes the connection with the answer: the rest is never read.
+        expect(answer.closedAfterMs).toBeLessThan(1000);
+      }
+    } finally {
+      server.off('request', onRequest);
+    }
+    // Reading stopped near the cap, not at the parser's limit.
+    expect(read).toHaveLength(cases.length);
+    for (const bytes of read) expect(bytes).toBeLessThan(64 * 1024);
+    expect(await notifications()).toEqual([]);
+    expect(await recurringRows()).toEqual([]);
+    expect(web.app.get(WebhookRefusals).totals.get('too_large')).toBe(cases.length);
+  });
+
+  it('logs a flood of refusals in one line a minute, with their count per reason', async () => {
+    const start = logs.lines.length;
+    const forged = (n: number) => ({
+      ...notification(97_000 + n),
+      signature: `sha256:${'0'.repeat(64)}`,
     });
-  }
+    for (let n = 1; n <= 50; n++) {
+      expect((await postBody(`${web.url}/${NOTIFICATION}`, forged(n))).status).toBe(401);
+    }
+    for (let n = 1; n <= 5; n++) {
+      expect((await postBody(`${web.url}/${NOTIFICATION}`, { requestId: n })).status).toBe(400);
+    }
+    const refused = () => linesFrom(start).filter((line) => line.includes('refused'));
+    // The first at once, the other 54 counted, not written.
+    expect(refused()).toEqual([
+      expect.stringContaining('refused a notification for requestId 97001: signature mismatch'),
+    ]);
+    // The minute ends: one line with the count.
+    clock.advance(61_000);
+    await web.app.get(WebhookRefusals).onApplicationShutdown();
+    expect(refused()).toHaveLength(2);
+    expect(refused()[1]).toContain(
+      'refused 54 webhook requests in the last minute (49 bad signature, 5 missing fields; the latest: a notification without',
+    );
+    expect(await notifications()).toEqual([]);
+  });
 });
