@@ -91,7 +91,13 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       await dataSource.undoLastMigration();
       const payments = dataSource.getRepository(PlacetoPayPayment);
       const expiresAt = new Date(1_700_000_000_000);
-      const row = (id: string, changes: Partial<PlacetoPayPayment>) => ({
+      type Changes = Partial<
+        Pick<
+          PlacetoPayPayment,
+          'kind' | 'status' | 'requestId' | 'openReference' | 'expiresAt' | 'nextCheckAt'
+        >
+      >;
+      const row = (id: string, changes: Changes) => ({
         id,
         reference: id,
         openReference: id,
