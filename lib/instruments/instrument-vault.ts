@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { DEFAULT_SITE } from '../config/site-name';
+import { DEFAULT_SITE, environmentPrefixOf } from '../config/site-name';
+import { variableFor } from '../config/environment-variables';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { Person } from '../gateway/wire/person.types';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
@@ -56,7 +57,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
       throw new PlacetoPayConfigError([
         {
           option: 'instrumentKey',
-          variable: 'PLACETOPAY_INSTRUMENT_KEY',
+          variable: variableFor('instrumentKey', environmentPrefixOf(this.site)),
           message: `is required for ${what}: payment-method tokens are stored encrypted with it (32 random bytes, e.g. openssl rand -hex 32)`,
         },
       ]);

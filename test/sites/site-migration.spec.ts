@@ -131,10 +131,10 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
           site,
         });
       // The same open reference and requestId on another site: accepted.
-      await payments.insert(payment('co', '00000000-0000-4000-8000-0000000000c1'));
+      await payments.insert(payment('co', '00000000-0000-4000-8000-0000000000c1') as never);
       // Again on the default site: refused by the per-site unique keys.
       await expect(
-        payments.insert(payment('default', '00000000-0000-4000-8000-0000000000d1')),
+        payments.insert(payment('default', '00000000-0000-4000-8000-0000000000d1') as never),
       ).rejects.toThrow();
       await expectPerSite(
         dataSource.getRepository(PlacetoPayNotification),
