@@ -119,7 +119,16 @@ export class EventDispatcher
         }),
       ),
     );
-    if (rows.length) await manager.insert(PlacetoPayEventDelivery, rows);
+    if (rows.length) {
+      // Every column is given: nothing to read back (SQLite would re-select the defaulted `site`).
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PlacetoPayEventDelivery)
+        .values(rows)
+        .updateEntity(false)
+        .execute();
+    }
   }
 
   /** Starts a delivery pass in the background, now. Never throws, never blocks the caller. */
