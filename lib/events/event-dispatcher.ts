@@ -1,4 +1,5 @@
 import type { PaymentOutbox } from '../payments/lifecycle-ports';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import {
   Inject,
   Injectable,
@@ -6,7 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EntityManager, Repository } from 'typeorm';
@@ -59,9 +60,9 @@ export class EventDispatcher
 
   constructor(
     private readonly registry: EventListenerRegistry,
-    @InjectRepository(PlacetoPayEventDelivery)
+    @InjectSiteRepository(PlacetoPayEventDelivery)
     private readonly deliveries: Repository<PlacetoPayEventDelivery>,
-    @InjectRepository(PlacetoPayPaymentEvent)
+    @InjectSiteRepository(PlacetoPayPaymentEvent)
     private readonly events: Repository<PlacetoPayPaymentEvent>,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

@@ -1,6 +1,7 @@
 import type { InstrumentStore } from '../payments/lifecycle-ports';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { DEFAULT_SITE, environmentPrefixOf } from '../config/site-name';
@@ -28,7 +29,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
   private readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayInstrument)
+    @InjectSiteRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

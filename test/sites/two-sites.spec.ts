@@ -23,6 +23,8 @@ import { DataSource } from 'typeorm';
 import { NotificationInbox } from '../../lib/notifications/notification-inbox';
 import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { ProbeRunner } from '../../lib/probe/probe-runner';
+import { DatabaseClock } from '../../lib/persistence/database-clock';
+import { TransactionRunner } from '../../lib/persistence/transaction-runner';
 import { captureLogs } from '../support/log-capture';
 import { postBody } from '../support/webhook-app';
 import { siteProvider } from '../support/site-internals';
@@ -494,6 +496,14 @@ describe('sites in their own DataSources', () => {
       });
     const moduleRef = await Test.createTestingModule({
       imports: [
+        // A default DataSource too: the sites must not fall back to it.
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: ':memory:',
+          entities: PLACETOPAY_ENTITIES,
+          migrations: PLACETOPAY_MIGRATIONS,
+          migrationsRun: true,
+        }),
         database('coDb'),
         database('ecDb'),
         PlacetoPayModule.forRoot({
@@ -534,6 +544,15 @@ describe('sites in their own DataSources', () => {
         .sort();
     expect(await rows('coDb')).toEqual(['co:DS-1:APPROVED']);
     expect(await rows('ecDb')).toEqual(['ec:DS-2:PENDING']);
+
+    expect(await app.get(DataSource).getRepository(PlacetoPayPayment).count()).toBe(0);
+    // Transactions and the database clock run on the site's DataSource as well.
+    expect(siteProvider<{ dataSource: DataSource }>(app, 'co', TransactionRunner).dataSource).toBe(
+      app.get(getDataSourceToken('coDb')),
+    );
+    expect(siteProvider<{ dataSource: DataSource }>(app, 'ec', DatabaseClock).dataSource).toBe(
+      app.get(getDataSourceToken('ecDb')),
+    );
     expect((await ec.findByRequestId(onEc.requestId))?.reference).toBe('DS-2');
     expect(await co.findByReference('DS-2')).toBeNull();
   });
