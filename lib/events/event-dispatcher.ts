@@ -16,7 +16,7 @@ import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
-import { DEFAULT_SITE } from '../config/site-name';
+import { DEFAULT_SITE, siteScoped } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
@@ -50,7 +50,8 @@ export interface DrainSummary {
 export class EventDispatcher
   implements PaymentOutbox, OnApplicationBootstrap, OnApplicationShutdown
 {
-  private readonly logger = new Logger('PlacetoPayEvents');
+  /** `PlacetoPayEvents`, or `PlacetoPayEvents:<site>` for a named site. */
+  private readonly logger: Logger;
   /** This replica's lease owner id. */
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Jitter source; replaceable in tests. */
@@ -68,6 +69,7 @@ export class EventDispatcher
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     private readonly transactions: TransactionRunner,
   ) {
+    this.logger = new Logger(siteScoped('PlacetoPayEvents', options.site));
     this.passes = new WorkerLoop({
       pass: () => this.deliverDue(),
       everyMs: options.eventPollMs,

@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { variableFor } from '../config/environment-variables';
-import { environmentPrefixOf } from '../config/site-name';
+import { environmentPrefixOf, siteScoped } from '../config/site-name';
 import {
   PlacetoPayConfigError,
   type PlacetoPayConfigProblem,
@@ -26,12 +26,15 @@ const OPTION_OF_AUTH_CODE: Readonly<Record<number, string>> = {
  */
 @Injectable()
 export class CredentialCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('PlacetoPayCredentials');
+  /** `PlacetoPayCredentials`, or `PlacetoPayCredentials:<site>` for a named site. */
+  private readonly logger: Logger;
 
   constructor(
     private readonly http: HttpService,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
-  ) {}
+  ) {
+    this.logger = new Logger(siteScoped('PlacetoPayCredentials', options.site));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const mode = this.options.verifyCredentials;

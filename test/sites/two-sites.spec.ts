@@ -286,6 +286,11 @@ describe('two sites in one app (SQLite, two simulators)', () => {
       const coPass = await co.runProbe();
       expect(coPass).toMatchObject({ circuitOpen: false, errors: 0, settled: { APPROVED: 1 } });
       expect((await co.findByRequestId(onCo.requestId))?.status).toBe(PaymentStatus.APPROVED);
+      // Each site's probe logs under its own context.
+      const probeLines = (site: string) =>
+        logs.lines.filter((line) => line.endsWith(` PlacetoPayProbe:${site}`));
+      expect(probeLines('co').some((line) => line.includes('probe pass'))).toBe(true);
+      expect(probeLines('ec').length).toBeGreaterThan(0);
       for (const { requestId } of failing) {
         expect((await ec.findByRequestId(requestId))?.status).toBe(PaymentStatus.PENDING);
       }
