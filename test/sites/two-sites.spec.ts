@@ -408,6 +408,22 @@ describe('site registrations', () => {
     ).rejects.toThrow(/PlacetoPayClient/);
   });
 
+  it("takes name 'default' as the unnamed site", async () => {
+    @Injectable()
+    class Host {
+      constructor(readonly client: PlacetoPayClient) {}
+    }
+    const app = await boot([PlacetoPayModule.forRoot(clientOnly({ name: 'default' }))], [Host]);
+    expect(app.get(Host).client).toBeInstanceOf(PlacetoPayClient);
+    await app.close();
+    await expect(
+      boot([
+        PlacetoPayModule.forRoot(clientOnly({ name: 'default' })),
+        PlacetoPayModule.forRoot(clientOnly()),
+      ]),
+    ).rejects.toThrow(/serve the site "default"/);
+  });
+
   it('registers two named sites globally without a clash', async () => {
     @Injectable()
     class Host {
