@@ -50,17 +50,23 @@ import { PlacetoPayService } from './placetopay.service';
 import { TransactionRunner } from './persistence/transaction-runner';
 import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './config/tokens';
 import { PLACETOPAY_CLOCK, systemPlacetoPayClock } from './common/clock';
+import { environmentPrefixOf, isDefaultSite, siteOf } from './config/site-name';
+import { getPlacetoPayClientToken, getPlacetoPayServiceToken } from './placetopay.tokens';
+import { PLACETOPAY_SITE_CLIENT } from './gateway/site-client';
+import { siteRegistrationProviders } from './site-registrations';
+import { siteDataSourceProviders } from './persistence/site-data-source';
 
-const resolvedOptionsProvider: Provider = {
+/** The site's options: its explicit ones, then its own variables (`PLACETOPAY_CO_*` for `co`). */
+const resolvedOptionsProvider = (site: string): Provider => ({
   provide: PLACETOPAY_OPTIONS,
-  useFactory: (options: PlacetoPayModuleOptions) => resolvePlacetoPayOptions(options),
+  useFactory: (options: PlacetoPayModuleOptions) =>
+    resolvePlacetoPayOptions(options, process.env, environmentPrefixOf(site), site),
   inject: [PLACETOPAY_MODULE_OPTIONS],
-};
+});
 
 const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS, PLACETOPAY_CLOCK];
-/** Both forms (full and `clientOnly`): the client, the clock, the start-up credential check. */
+/** Both forms (full and `clientOnly`): the clock, the start-up credential check (and the client). */
 const CLIENT_PROVIDERS = [
-  PlacetoPayClient,
   { provide: PLACETOPAY_CLOCK, useValue: systemPlacetoPayClock },
   CredentialCheck,
 ];
@@ -82,7 +88,6 @@ const PAYMENT_PROVIDERS = [
   PaymentReversals,
   PaymentReview,
   InstrumentCommands,
-  PlacetoPayService,
   DatabaseClock,
   ProbeLeases,
   ProbeRunner,
@@ -108,7 +113,9 @@ const WEBHOOK_PROVIDERS = [
 /**
  * `forRoot()` reads everything from environment variables; `forRoot(options)` and
  * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
- * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
+ * Module-shaping settings (`name`, `dataSource`, `isGlobal`, `clientOnly`, `webhook`) are read
+ * only from the synchronous argument. Each call with its own `name` is one site (docs/sites.md):
+ * its own options, routes, probe job, listeners' deliveries and rows.
  */
 @Module({})
 export class PlacetoPayModule {
@@ -135,8 +142,39 @@ export class PlacetoPayModule {
     imports: NonNullable<DynamicModule['imports']>,
     optionProviders: Provider[],
   ): DynamicModule {
-    const { clientOnly, isGlobal, webhook } = resolveModuleExtras(extras);
+    const site = siteOf(extras.name);
+    const { clientOnly, isGlobal, webhook, dataSource } = resolveModuleExtras(
+      extras,
+      process.env,
+      environmentPrefixOf(site),
+      site,
+    );
     const payments = !clientOnly;
+    const named = !isDefaultSite(site);
+    // A named site's client and service exist only under its tokens, never as the classes (which
+    // a host's plain injection or `app.get(PlacetoPayClient)` would find): two sites never clash,
+    // global or not. The module's own providers take the client through PLACETOPAY_SITE_CLIENT.
+    const siteTokens: Provider[] = named
+      ? [
+          { provide: PLACETOPAY_SITE_CLIENT, useClass: PlacetoPayClient },
+          { provide: getPlacetoPayClientToken(site), useExisting: PLACETOPAY_SITE_CLIENT },
+          ...(payments
+            ? [{ provide: getPlacetoPayServiceToken(site), useClass: PlacetoPayService }]
+            : []),
+        ]
+      : [PlacetoPayClient, { provide: PLACETOPAY_SITE_CLIENT, useExisting: PlacetoPayClient }];
+    const defaultExports = [
+      ...CLIENT_EXPORTS,
+      ...(payments
+        ? [
+            PlacetoPayService,
+            PaymentLifecycle,
+            PlacetoPayPaymentRepository,
+            NotificationInbox,
+            RecurringNotificationInbox,
+          ]
+        : []),
+    ];
     return {
       module: PlacetoPayModule,
       global: isGlobal,
@@ -151,32 +189,34 @@ export class PlacetoPayModule {
         ...imports,
         // A private axios instance: host interceptors on the global axios never see our bodies.
         HttpModule.register({}),
-        ...(payments ? [DiscoveryModule, TypeOrmModule.forFeature(PLACETOPAY_ENTITIES)] : []),
+        ...(payments
+          ? [DiscoveryModule, TypeOrmModule.forFeature(PLACETOPAY_ENTITIES, dataSource)]
+          : []),
       ],
       providers: [
+        ...siteRegistrationProviders(site),
         ...optionProviders,
-        resolvedOptionsProvider,
+        resolvedOptionsProvider(site),
         ...CLIENT_PROVIDERS,
-        ...(payments ? [...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS] : []),
+        ...(payments
+          ? [
+              ...siteDataSourceProviders(dataSource),
+              ...PAYMENT_PROVIDERS,
+              ...(named ? [] : [PlacetoPayService]),
+              ...WEBHOOK_PROVIDERS,
+            ]
+          : []),
         ...(payments && webhook.enabled
           ? [
               { provide: WEBHOOK_ROUTES, useValue: [webhook.path, webhook.recurringPath] },
               WebhookBodyCap,
             ]
           : []),
+        ...siteTokens,
       ],
-      exports: [
-        ...CLIENT_EXPORTS,
-        ...(payments
-          ? [
-              PlacetoPayService,
-              PaymentLifecycle,
-              PlacetoPayPaymentRepository,
-              NotificationInbox,
-              RecurringNotificationInbox,
-            ]
-          : []),
-      ],
+      exports: named
+        ? [getPlacetoPayClientToken(site), ...(payments ? [getPlacetoPayServiceToken(site)] : [])]
+        : defaultExports,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { PaymentOutbox } from '../payments/lifecycle-ports';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import {
   Inject,
   Injectable,
@@ -6,7 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EntityManager, Repository } from 'typeorm';
@@ -15,11 +16,11 @@ import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { toEvent } from './event-from-row';
+import { DEFAULT_SITE, siteScoped } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
-import type { PlacetoPayEvent } from './placetopay-event';
-import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
 import { withDeadline } from '../common/time-limits';
 import { WorkerLoop } from '../common/worker-loop';
@@ -48,7 +49,8 @@ export interface DrainSummary {
 export class EventDispatcher
   implements PaymentOutbox, OnApplicationBootstrap, OnApplicationShutdown
 {
-  private readonly logger = new Logger('PlacetoPayEvents');
+  /** `PlacetoPayEvents`, or `PlacetoPayEvents:<site>` for a named site. */
+  private readonly logger: Logger;
   /** This replica's lease owner id. */
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Jitter source; replaceable in tests. */
@@ -58,14 +60,15 @@ export class EventDispatcher
 
   constructor(
     private readonly registry: EventListenerRegistry,
-    @InjectRepository(PlacetoPayEventDelivery)
+    @InjectSiteRepository(PlacetoPayEventDelivery)
     private readonly deliveries: Repository<PlacetoPayEventDelivery>,
-    @InjectRepository(PlacetoPayPaymentEvent)
+    @InjectSiteRepository(PlacetoPayPaymentEvent)
     private readonly events: Repository<PlacetoPayPaymentEvent>,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     private readonly transactions: TransactionRunner,
   ) {
+    this.logger = new Logger(siteScoped('PlacetoPayEvents', options.site));
     this.passes = new WorkerLoop({
       pass: () => this.deliverDue(),
       everyMs: options.eventPollMs,
@@ -102,6 +105,7 @@ export class EventDispatcher
       this.registry.listenersFor(event.type, event.fromStatus !== event.toStatus).map((listener) =>
         manager.create(PlacetoPayEventDelivery, {
           id: randomUUID(),
+          site: event.site,
           eventId: event.id,
           listenerId: listener.id,
           paymentId: event.paymentId,
@@ -117,7 +121,16 @@ export class EventDispatcher
         }),
       ),
     );
-    if (rows.length) await manager.insert(PlacetoPayEventDelivery, rows);
+    if (rows.length) {
+      // Every column is given: nothing to read back (SQLite would re-select the defaulted `site`).
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PlacetoPayEventDelivery)
+        .values(rows)
+        .updateEntity(false)
+        .execute();
+    }
   }
 
   /** Starts a delivery pass in the background, now. Never throws, never blocks the caller. */
@@ -159,6 +172,8 @@ export class EventDispatcher
     const due = await this.deliveries
       .createQueryBuilder('d')
       .where(`${d('status')} = 'pending'`)
+      // Only this site's: each site's dispatcher delivers its own outbox.
+      .andWhere(`${d('site')} = :site`, { site: this.options.site ?? DEFAULT_SITE })
       // Only listeners this process has: a replica without one (mid-deploy) leaves its pairs alone.
       .andWhere(`${d('listenerId')} IN (:...listeners)`, { listeners })
       .andWhere(`${d('nextAttemptAt')} <= :now`, { now: now.getTime() })
@@ -304,22 +319,4 @@ function addTo(total: DrainSummary, part: DrainSummary): void {
   total.delivered += part.delivered;
   total.failed += part.failed;
   total.deadLettered += part.deadLettered;
-}
-
-export function toEvent(row: PlacetoPayPaymentEvent): PlacetoPayEvent {
-  const payload = row.payload as {
-    payment: PlacetoPayEvent['payment'];
-    details?: Record<string, unknown>;
-  };
-  return {
-    id: row.id,
-    type: row.type as PlacetoPayEventType,
-    occurredAt: row.createdAt,
-    source: row.source as PlacetoPayEvent['source'],
-    previousStatus: row.fromStatus,
-    status: row.toStatus,
-    transition: row.fromStatus !== row.toStatus,
-    payment: payload.payment,
-    ...(payload.details ? { details: payload.details } : {}),
-  };
 }

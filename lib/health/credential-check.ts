@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { variableFor } from '../config/environment-variables';
+import { environmentPrefixOf, siteScoped } from '../config/site-name';
 import {
   PlacetoPayConfigError,
   type PlacetoPayConfigProblem,
@@ -25,12 +26,15 @@ const OPTION_OF_AUTH_CODE: Readonly<Record<number, string>> = {
  */
 @Injectable()
 export class CredentialCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('PlacetoPayCredentials');
+  /** `PlacetoPayCredentials`, or `PlacetoPayCredentials:<site>` for a named site. */
+  private readonly logger: Logger;
 
   constructor(
     private readonly http: HttpService,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
-  ) {}
+  ) {
+    this.logger = new Logger(siteScoped('PlacetoPayCredentials', options.site));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const mode = this.options.verifyCredentials;
@@ -47,11 +51,12 @@ export class CredentialCheck implements OnApplicationBootstrap {
       );
       return;
     }
-    const problem = problemOf(verdict, origin);
+    const prefix = environmentPrefixOf(this.options.site);
+    const problem = problemOf(verdict, origin, prefix);
     if (mode === 'fail') throw new PlacetoPayConfigError([problem]);
     this.logger.error(
       `${problem.variable ?? problem.option}: ${problem.message} ` +
-        `(start-up goes on; ${variableFor('verifyCredentials')}=fail stops it instead)`,
+        `(start-up goes on; ${variableFor('verifyCredentials', prefix)}=fail stops it instead)`,
     );
   }
 }
@@ -59,11 +64,12 @@ export class CredentialCheck implements OnApplicationBootstrap {
 function problemOf(
   verdict: Extract<GatewayVerdict, { outcome: 'refused' | 'wrong-url' }>,
   origin: string,
+  prefix: string,
 ): PlacetoPayConfigProblem {
   if (verdict.outcome === 'wrong-url') {
     return {
       option: 'baseUrl',
-      variable: variableFor('baseUrl'),
+      variable: variableFor('baseUrl', prefix),
       message: `${origin} does not answer like PlacetoPay's API: ${verdict.reason}`,
     };
   }
@@ -71,8 +77,8 @@ function problemOf(
   return {
     option: option ?? 'login, secretKey',
     variable: option
-      ? variableFor(option)
-      : `${variableFor('login')} / ${variableFor('secretKey')}`,
+      ? variableFor(option, prefix)
+      : `${variableFor('login', prefix)} / ${variableFor('secretKey', prefix)}`,
     message: `PlacetoPay at ${origin} refused the credentials: ${verdict.reason}`,
   };
 }

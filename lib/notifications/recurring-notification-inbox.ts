@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { logText } from '../common/log-text';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
@@ -36,18 +38,23 @@ export class RecurringNotificationInbox extends Inbox<
 > {
   private readonly events: RecurringChargeEvents;
   private readonly bound: UnsignedRecurringBound;
+  /** This registration's site: its rows, its dedup key, its payments. */
+  private readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayRecurringNotification)
+    @InjectSiteRepository(PlacetoPayRecurringNotification)
     private readonly notifications: Repository<PlacetoPayRecurringNotification>,
-    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
+    @InjectSiteRepository(PlacetoPayPayment)
+    private readonly payments: Repository<PlacetoPayPayment>,
     lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
   ) {
+    const site = options.site ?? DEFAULT_SITE;
     super({
       rows: new InboxRows(notifications, transactions, (row) => ({
+        site,
         internalReference: row.internalReference,
         status: row.status,
         statusDate: row.statusDate,
@@ -64,7 +71,9 @@ export class RecurringNotificationInbox extends Inbox<
         retryFailed: 'could not look for unwritten recurring charge events',
       },
     });
+    this.site = site;
     this.events = new RecurringChargeEvents(
+      site,
       notifications,
       lifecycle,
       transactions,
@@ -164,6 +173,7 @@ export class RecurringNotificationInbox extends Inbox<
     const pending = verified && origin !== null;
     return this.notifications.create({
       id: randomUUID(),
+      site: this.site,
       internalReference: notification.internalReference,
       status: notification.status,
       statusDate: notification.date,
@@ -221,7 +231,7 @@ export class RecurringNotificationInbox extends Inbox<
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
     return this.transactions.exclusive(() =>
-      this.payments.existsBy({ requestId: internalReference }),
+      this.payments.existsBy({ site: this.site, requestId: internalReference }),
     );
   }
 
@@ -230,7 +240,7 @@ export class RecurringNotificationInbox extends Inbox<
     const payment = await this.transactions.exclusive(() =>
       this.payments.findOne({
         select: { id: true },
-        where: { reference, status: PaymentStatus.APPROVED, kind: 'payment' },
+        where: { site: this.site, reference, status: PaymentStatus.APPROVED, kind: 'payment' },
         order: { createdAt: 'DESC', id: 'DESC' },
       }),
     );

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteClient } from '../gateway/site-client';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { IsNull, MoreThanOrEqual, type Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
@@ -11,6 +13,7 @@ import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 
 const BATCH = 50;
@@ -32,15 +35,19 @@ export class UnknownCharges {
   private readonly logger = new Logger('PlacetoPayProbe');
 
   constructor(
-    @InjectRepository(PlacetoPayPayment)
+    @InjectSiteRepository(PlacetoPayPayment)
     private readonly payments: Repository<PlacetoPayPayment>,
-    @InjectRepository(PlacetoPayNotification)
+    @InjectSiteRepository(PlacetoPayNotification)
     private readonly notifications: Repository<PlacetoPayNotification>,
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {}
+
+  private get site(): string {
+    return this.options.site ?? DEFAULT_SITE;
+  }
 
   /** Matches what it can; returns how many payments found their session. */
   async match(): Promise<number> {
@@ -48,6 +55,7 @@ export class UnknownCharges {
     // never reached it (no notification will come) must not crowd out the ones that did.
     const unknown = await this.payments.find({
       where: {
+        site: this.site,
         kind: 'collect',
         status: PaymentStatus.UNKNOWN,
         requestId: IsNull(),
@@ -60,6 +68,7 @@ export class UnknownCharges {
     for (const payment of unknown) {
       const candidates = await this.notifications.find({
         where: {
+          site: this.site,
           reference: payment.reference,
           state: 'unknown_payment',
           receivedAt: MoreThanOrEqual(new Date(payment.createdAt.getTime() - CLOCK_SLACK_MS)),
@@ -83,7 +92,7 @@ export class UnknownCharges {
   }
 
   private async adopt(payment: PlacetoPayPayment, requestId: number): Promise<boolean> {
-    if (await this.payments.existsBy({ requestId })) return false;
+    if (await this.payments.existsBy({ site: this.site, requestId })) return false;
     const session = await this.client.getSession(requestId);
     if (!sameCharge(session, payment)) return false;
     this.logger.log(

@@ -6,6 +6,7 @@ import {
 } from 'nestjs-placetopay';
 import { DataSource, DefaultNamingStrategy, In } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
+import { insertRawRows } from '../support/raw-rows';
 
 describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
   'migrations on %s',
@@ -42,6 +43,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'CreatePlacetoPayRecurringNotifications1764230820000',
         'TrackRecurringChargeEvents1764230880000',
         'ScheduleUnconfirmedSessions1764230940000',
+        'AddSite1764231000000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -71,7 +73,11 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         createdAt: new Date(),
         updatedAt: new Date(),
       });
-      await payments.insert([row('settled-1', 'APPROVED'), row('open-1', 'PENDING')]);
+      // The tables are as they were then: the entity's newer columns (site) are not there yet.
+      await insertRawRows(dataSource, 'placetopay_payments', [
+        row('settled-1', 'APPROVED'),
+        row('open-1', 'PENDING'),
+      ]);
       await dataSource.runMigrations();
       expect(await payments.findOneByOrFail({ id: 'settled-1' })).toMatchObject({
         nextCheckAt: null,
@@ -86,9 +92,11 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
 
     it('schedules a check for UNKNOWN redirect payments written without one, and only those', async () => {
-      // Back to before ScheduleUnconfirmedSessions (the last migration).
-      expect(PLACETOPAY_MIGRATIONS.at(-1)!.name).toBe('ScheduleUnconfirmedSessions1764230940000');
-      await dataSource.undoLastMigration();
+      // Back to before ScheduleUnconfirmedSessions (then AddSite comes after it).
+      const at = PLACETOPAY_MIGRATIONS.findIndex(
+        (migration) => migration.name === 'ScheduleUnconfirmedSessions1764230940000',
+      );
+      for (let i = at; i < PLACETOPAY_MIGRATIONS.length; i++) await dataSource.undoLastMigration();
       const payments = dataSource.getRepository(PlacetoPayPayment);
       const expiresAt = new Date(1_700_000_000_000);
       type Changes = Partial<
@@ -125,7 +133,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         row('failed', { status: PaymentStatus.FAILED, openReference: null }),
         row('scheduled', { nextCheckAt: new Date(1_800_000_000_000) }),
       ];
-      await payments.insert(rows);
+      // Plain SQL: the table has no `site` column yet.
+      await insertRawRows(dataSource, 'placetopay_payments', rows);
       await dataSource.runMigrations();
       const schedule = async () =>
         Object.fromEntries(
@@ -148,7 +157,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       await payments.update({ id: 'redirect' }, { nextCheckAt: new Date(1_750_000_000_000) });
       const runner = dataSource.createQueryRunner();
       try {
-        await new PLACETOPAY_MIGRATIONS[PLACETOPAY_MIGRATIONS.length - 1]().up(runner);
+        await new PLACETOPAY_MIGRATIONS[at]().up(runner);
       } finally {
         await runner.release();
       }
