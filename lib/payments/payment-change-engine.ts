@@ -81,6 +81,11 @@ export class PaymentChangeEngine {
     return payment;
   }
 
+  /** A row this process has just inserted: it has no events yet. */
+  rememberNew(payment: PlacetoPayPayment): void {
+    this.events.remember(payment, 0);
+  }
+
   /**
    * Reads the row, asks `decide` for a change, and applies it with a compare-and-set UPDATE. The
    * read needs no transaction: the UPDATE only lands on the version that was read, so a decision

@@ -102,8 +102,7 @@ export class PaymentCreation {
         ? new PlacetoPayDuplicatePaymentError(reference, existing.id, existing.status, operation)
         : null;
     };
-    const early = await duplicate();
-    if (early) throw early;
+    // No read first: the unique openReference refuses a duplicate, and only then is it looked up.
     let payment: PlacetoPayPayment;
     try {
       const now = this.clock.now().getTime();
@@ -134,10 +133,10 @@ export class PaymentCreation {
       await this.recordCreationError(payment.id, error);
       throw error;
     }
-    await this.recordCreatedOrSay(payment.id, session, operation);
+    const written = await this.recordCreatedOrSay(payment, session, operation);
     if (charged) await this.lifecycle.apply({ source: 'create', session: charged });
     return {
-      payment: (await this.repository.findById(payment.id))!,
+      payment: (!charged && written) || (await this.repository.findById(payment.id))!,
       requestId: session.requestId,
       processUrl: session.processUrl ?? '',
     };
@@ -148,19 +147,19 @@ export class PaymentCreation {
    * Retried a few times; if it still fails, the requestId is logged and carried by the error.
    */
   private async recordCreatedOrSay(
-    paymentId: string,
+    opened: PlacetoPayPayment,
     session: { requestId: number; processUrl: string | null },
     operation: PlacetoPayOperation,
-  ): Promise<void> {
+  ): Promise<PlacetoPayPayment | null> {
+    const paymentId = opened.id;
     let lastError: unknown;
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await this.lifecycle.recordCreated(
-          paymentId,
+        return await this.lifecycle.recordCreated(
+          opened,
           session,
           new Date(this.clock.now().getTime() + this.options.probeFirstCheckMs),
         );
-        return;
       } catch (error) {
         lastError = error;
       }

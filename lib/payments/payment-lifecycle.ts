@@ -80,17 +80,47 @@ export class PaymentLifecycle {
   ): Promise<PlacetoPayPayment> {
     const row = newPaymentRow(draft, randomUUID(), this.clock.now(), blocksReference, staleCheckAt);
     const payment = this.payments.create({ ...row, site: this.options.site ?? DEFAULT_SITE });
-    await this.payments.insert(payment as QueryDeepPartialEntity<PlacetoPayPayment>);
+    // Columns the row leaves out are stored as NULL: say so in memory too, so the row in hand is
+    // the row a read would give (recordCreated works on it without reading it back).
+    for (const column of this.payments.metadata.columns) {
+      if (column.isNullable && column.getEntityValue(payment) === undefined)
+        column.setEntityValue(payment, null);
+    }
+    // Without updateEntity: the row in hand stays as written (on MariaDB TypeORM would otherwise
+    // read the defaulted columns back, raw, into it).
+    await this.payments
+      .createQueryBuilder()
+      .insert()
+      .values(payment as QueryDeepPartialEntity<PlacetoPayPayment>)
+      .updateEntity(false)
+      .execute();
     return payment;
   }
 
-  /** The session exists: CREATING → PENDING with its requestId (`payment.created`). */
-  recordCreated(
-    paymentId: string,
+  /**
+   * The session exists: CREATING → PENDING with its requestId (`payment.created`). Given the row
+   * `open` returned, the change is tried on it without a read (nothing else writes a payment in
+   * CREATING but the probe's stale check, and then the compare-and-set loses and the change is
+   * decided again on the fresh row); given an id, the row is read. Resolves with the row as
+   * written, or null when another change made it meanwhile.
+   */
+  async recordCreated(
+    payment: string | PlacetoPayPayment,
     session: { requestId: number; processUrl: string | null },
     nextCheckAt: Date | null,
-  ) {
-    return this.engine.mutate(paymentId, (current) => decideCreated(current, session, nextCheckAt));
+  ): Promise<PlacetoPayPayment | null> {
+    let written: PlacetoPayPayment | null = null;
+    const opened = typeof payment === 'string' ? undefined : payment;
+    if (opened) this.engine.rememberNew(opened);
+    await this.engine.mutate(
+      opened?.id ?? (payment as string),
+      (current) => {
+        const change = decideCreated(current, session, nextCheckAt);
+        return change && { ...change, alongside: async (_manager, row) => void (written = row) };
+      },
+      opened,
+    );
+    return written;
   }
 
   /** PlacetoPay refused the session for certain, or it was never sent: FAILED. */

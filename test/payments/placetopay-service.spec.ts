@@ -78,6 +78,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       });
       expect(payment.expiresAt!.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
       expect(payment.nextCheckAt!.getTime()).toBeGreaterThan(Date.now() + 6 * 60_000);
+      // The row returned is not read back, yet it is the stored row, column for column.
+      expect({ ...payment }).toEqual({ ...(await app.repository.findById(payment.id))! });
       expect(
         (await app.repository.history(payment.id)).map((e) => [
           e.type,
