@@ -50,12 +50,17 @@ import { PlacetoPayService } from './placetopay.service';
 import { TransactionRunner } from './persistence/transaction-runner';
 import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './config/tokens';
 import { PLACETOPAY_CLOCK, systemPlacetoPayClock } from './common/clock';
+import { environmentPrefixOf, isDefaultSite, siteOf } from './config/site-name';
+import { getPlacetoPayClientToken, getPlacetoPayServiceToken } from './placetopay.tokens';
+import { dataSourceAliases, siteRegistrationProviders } from './site-registrations';
 
-const resolvedOptionsProvider: Provider = {
+/** The site's options: its explicit ones, then its own variables (`PLACETOPAY_CO_*` for `co`). */
+const resolvedOptionsProvider = (site: string): Provider => ({
   provide: PLACETOPAY_OPTIONS,
-  useFactory: (options: PlacetoPayModuleOptions) => resolvePlacetoPayOptions(options),
+  useFactory: (options: PlacetoPayModuleOptions) =>
+    resolvePlacetoPayOptions(options, process.env, environmentPrefixOf(site), site),
   inject: [PLACETOPAY_MODULE_OPTIONS],
-};
+});
 
 const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS, PLACETOPAY_CLOCK];
 /** Both forms (full and `clientOnly`): the client, the clock, the start-up credential check. */
@@ -108,7 +113,9 @@ const WEBHOOK_PROVIDERS = [
 /**
  * `forRoot()` reads everything from environment variables; `forRoot(options)` and
  * `forRootAsync(...)` take options, and whatever they leave out still comes from the environment.
- * Module-shaping settings (`isGlobal`, `clientOnly`) are read only from the synchronous argument.
+ * Module-shaping settings (`name`, `dataSource`, `isGlobal`, `clientOnly`, `webhook`) are read
+ * only from the synchronous argument. Each call with its own `name` is one site (docs/sites.md):
+ * its own options, routes, probe job, listeners' deliveries and rows.
  */
 @Module({})
 export class PlacetoPayModule {
@@ -135,8 +142,36 @@ export class PlacetoPayModule {
     imports: NonNullable<DynamicModule['imports']>,
     optionProviders: Provider[],
   ): DynamicModule {
-    const { clientOnly, isGlobal, webhook } = resolveModuleExtras(extras);
+    const site = siteOf(extras.name);
+    const { clientOnly, isGlobal, webhook, dataSource } = resolveModuleExtras(
+      extras,
+      process.env,
+      environmentPrefixOf(site),
+      site,
+    );
     const payments = !clientOnly;
+    const named = !isDefaultSite(site);
+    // A named site is reached through its tokens only: two sites never clash, global or not.
+    const siteTokens: Provider[] = named
+      ? [
+          { provide: getPlacetoPayClientToken(site), useExisting: PlacetoPayClient },
+          ...(payments
+            ? [{ provide: getPlacetoPayServiceToken(site), useExisting: PlacetoPayService }]
+            : []),
+        ]
+      : [];
+    const defaultExports = [
+      ...CLIENT_EXPORTS,
+      ...(payments
+        ? [
+            PlacetoPayService,
+            PaymentLifecycle,
+            PlacetoPayPaymentRepository,
+            NotificationInbox,
+            RecurringNotificationInbox,
+          ]
+        : []),
+    ];
     return {
       module: PlacetoPayModule,
       global: isGlobal,
@@ -151,32 +186,27 @@ export class PlacetoPayModule {
         ...imports,
         // A private axios instance: host interceptors on the global axios never see our bodies.
         HttpModule.register({}),
-        ...(payments ? [DiscoveryModule, TypeOrmModule.forFeature(PLACETOPAY_ENTITIES)] : []),
+        ...(payments
+          ? [DiscoveryModule, TypeOrmModule.forFeature(PLACETOPAY_ENTITIES, dataSource)]
+          : []),
       ],
       providers: [
+        ...siteRegistrationProviders(site),
         ...optionProviders,
-        resolvedOptionsProvider,
+        resolvedOptionsProvider(site),
         ...CLIENT_PROVIDERS,
-        ...(payments ? [...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS] : []),
+        ...(payments
+          ? [...dataSourceAliases(dataSource), ...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS]
+          : []),
         ...(payments && webhook.enabled
           ? [
               { provide: WEBHOOK_ROUTES, useValue: [webhook.path, webhook.recurringPath] },
               WebhookBodyCap,
             ]
           : []),
+        ...siteTokens,
       ],
-      exports: [
-        ...CLIENT_EXPORTS,
-        ...(payments
-          ? [
-              PlacetoPayService,
-              PaymentLifecycle,
-              PlacetoPayPaymentRepository,
-              NotificationInbox,
-              RecurringNotificationInbox,
-            ]
-          : []),
-      ],
+      exports: named ? siteTokens.map((provider) => (provider as { provide: string }).provide) : defaultExports,
     };
   }
 

@@ -253,6 +253,16 @@ export const PLACETOPAY_OPTION_TABLE = table({
     module: true,
     doc: 'Your decorators for the routes (`@Public()`, `@SkipThrottle()`, ...): global guards and throttlers run on them too, and a 401 or 429 there loses the notification for good.',
   },
+  name: {
+    kind: codeOnly<string>('string', (value) => typeof value === 'string'),
+    module: true,
+    doc: 'The site (one PlacetoPay merchant account) this registration serves, for several sites in one app: a lowercase name such as `co`. Its variables take the name as a prefix (`PLACETOPAY_CO_LOGIN`), its routes end in `/<name>`, its probe job is `placetopay-probe:<name>`, its service is injected with `@InjectPlacetoPay(name)` and its rows carry `site = name`. Without it the site is `default`. See [docs/sites.md](docs/sites.md).',
+  },
+  dataSource: {
+    kind: codeOnly<string>('string', (value) => typeof value === 'string' && value !== ''),
+    module: true,
+    doc: "The name of the TypeORM DataSource (`TypeOrmModule.forRoot({ name })`) that holds the site's tables; without it, the default DataSource.",
+  },
   isGlobal: {
     kind: flag(),
     default: false,

@@ -38,6 +38,12 @@ export type ResolvedPlacetoPayOptions = Flatten<
     [K in keyof Table as K extends RuntimeName ? Exclude<K, Settled<K>> : never]?: ValueOf<
       Table[K]
     >;
+  } & {
+    /**
+     * The site these options serve: the registration's `name`, `'default'` without one. Not
+     * enumerable (like the secrets), so the resolved options can be handed back as options.
+     */
+    site: string;
   }
 >;
 
@@ -57,9 +63,12 @@ export type PlacetoPayModuleExtras = {
 } & { webhook?: PlacetoPayWebhookOptions };
 
 /** The extras with their defaults and variables applied. */
-export type ResolvedPlacetoPayModuleExtras = Required<Omit<PlacetoPayModuleExtras, 'webhook'>> & {
-  webhook: Required<PlacetoPayWebhookOptions>;
-};
+export type ResolvedPlacetoPayModuleExtras = Required<
+  Omit<PlacetoPayModuleExtras, 'webhook' | 'name' | 'dataSource'>
+> &
+  Pick<PlacetoPayModuleExtras, 'dataSource'> & {
+    webhook: Required<PlacetoPayWebhookOptions>;
+  };
 
 export type PlacetoPayForRootOptions = PlacetoPayModuleOptions & PlacetoPayModuleExtras;
 

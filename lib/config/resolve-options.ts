@@ -6,6 +6,7 @@ import {
   type OptionScope,
 } from './environment-variables';
 import { classValidatorProblem } from './class-validator-loader';
+import { DEFAULT_SITE, isDefaultSite } from './site-name';
 import { PlacetoPayConfigError, type PlacetoPayConfigProblem } from './placetopay-config.error';
 import type {
   PlacetoPayModuleExtras,
@@ -23,12 +24,16 @@ export function resolvePlacetoPayOptions(
   explicit: PlacetoPayModuleOptions = {},
   env: NodeJS.ProcessEnv = process.env,
   prefix: string = DEFAULT_ENVIRONMENT_PREFIX,
+  site: string = DEFAULT_SITE,
 ): ResolvedPlacetoPayOptions {
   // Every check below runs on class-validator, a peer dependency: without it, say so first.
   const missingPeer = classValidatorProblem();
   if (missingPeer) throw new PlacetoPayConfigError([missingPeer]);
   const entries = entriesOf('options');
   const known = new Set(entries.map((entry) => entry.name));
+  // `site` is the registration's, never an option (resolved options handed back carry it).
+  const { site: _site, ...given } = explicit as PlacetoPayModuleOptions & { site?: unknown };
+  explicit = given;
   const problems: PlacetoPayConfigProblem[] = Object.entries(explicit)
     .filter(([option, value]) => value !== undefined && !known.has(option))
     .map(([option]) => ({ option, message: 'is not a PlacetoPay option' }));
@@ -57,6 +62,7 @@ export function resolvePlacetoPayOptions(
   for (const { name, secret } of entries) {
     if (secret) Object.defineProperty(merged, name, { value: merged[name], enumerable: false });
   }
+  Object.defineProperty(merged, 'site', { value: site, enumerable: false });
   return merged as unknown as ResolvedPlacetoPayOptions;
 }
 
@@ -68,11 +74,19 @@ export function resolveModuleExtras(
   extras: PlacetoPayModuleExtras = {},
   env: NodeJS.ProcessEnv = process.env,
   prefix: string = DEFAULT_ENVIRONMENT_PREFIX,
+  site: string = DEFAULT_SITE,
 ): ResolvedPlacetoPayModuleExtras {
   const fromEnv = readEnvironment('module', env, prefix);
   const entries = entriesOf('module');
   for (const { name, kind } of entries) {
     if (name in fromEnv && kind.check(fromEnv[name]) !== undefined) delete fromEnv[name];
+  }
+  // A named site's routes default to the classic ones followed by its name.
+  if (!isDefaultSite(site)) {
+    for (const name of ['webhook.path', 'webhook.recurringPath']) {
+      const fallback = entriesOf('module').find((entry) => entry.name === name)!.default;
+      fromEnv[name] ??= `${fallback as string}/${site}`;
+    }
   }
   const given = Object.fromEntries(
     entries.map(({ name }) => [

@@ -12,6 +12,10 @@ export class PlacetoPayEventDelivery {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
 
+  /** The site (merchant account) the row belongs to: the registration's `name`, or `default`. */
+  @Column({ name: 'site', type: 'varchar', length: 32, default: 'default' })
+  site!: string;
+
   @Column({ name: 'eventId', type: 'varchar', length: 36 })
   eventId!: string;
 

@@ -12,11 +12,15 @@ export type InstrumentStatus = 'active' | 'revoking' | 'revoked';
  * number or a plaintext token.
  */
 @Entity('placetopay_instruments')
-@Index('UQ_placetopay_instruments_source', ['sourceRequestId'], { unique: true })
+@Index('UQ_placetopay_instruments_source', ['site', 'sourceRequestId'], { unique: true })
 @Index('IDX_placetopay_instruments_reference', ['reference'])
 export class PlacetoPayInstrument {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
+
+  /** The site (merchant account) the row belongs to: the registration's `name`, or `default`. */
+  @Column({ name: 'site', type: 'varchar', length: 32, default: 'default' })
+  site!: string;
 
   /** The session that tokenized it. */
   @Column({ name: 'sourceRequestId', type: 'bigint', transformer: bigintNumber })

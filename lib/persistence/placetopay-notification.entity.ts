@@ -5,12 +5,18 @@ export type NotificationState = 'pending' | 'settled' | 'unknown_payment';
 
 /** The webhook's inbox: every verified notification, kept until it is settled. */
 @Entity('placetopay_notifications')
-@Index('UQ_placetopay_notifications_key', ['requestId', 'status', 'statusDate'], { unique: true })
+@Index('UQ_placetopay_notifications_key', ['site', 'requestId', 'status', 'statusDate'], {
+  unique: true,
+})
 @Index('IDX_placetopay_notifications_due', ['state', 'nextAttemptAt'])
 @Index('IDX_placetopay_notifications_reference', ['reference', 'state'])
 export class PlacetoPayNotification {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
+
+  /** The site (merchant account) the row belongs to: the registration's `name`, or `default`. */
+  @Column({ name: 'site', type: 'varchar', length: 32, default: 'default' })
+  site!: string;
 
   @Column({ name: 'requestId', type: 'bigint', transformer: bigintNumber })
   requestId!: number;

@@ -7,12 +7,16 @@ export type PaymentKind = 'payment' | 'subscription' | 'collect';
 /** One payment attempt: a PlacetoPay session and what we know of it. */
 @Entity('placetopay_payments')
 @Index('IDX_placetopay_payments_reference', ['reference'])
-@Index('UQ_placetopay_payments_request_id', ['requestId'], { unique: true })
+@Index('UQ_placetopay_payments_request_id', ['site', 'requestId'], { unique: true })
 @Index('IDX_placetopay_payments_next_check', ['nextCheckAt'])
-@Index('UQ_placetopay_payments_open_reference', ['openReference'], { unique: true })
+@Index('UQ_placetopay_payments_open_reference', ['site', 'openReference'], { unique: true })
 export class PlacetoPayPayment {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
+
+  /** The site (merchant account) the row belongs to: the registration's `name`, or `default`. */
+  @Column({ name: 'site', type: 'varchar', length: 32, default: 'default' })
+  site!: string;
 
   /** The host's reference (1-32 characters), sent as `payment.reference`. */
   @Column({ name: 'reference', type: 'varchar', length: 32 })

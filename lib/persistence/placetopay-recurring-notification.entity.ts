@@ -9,14 +9,20 @@ export type RecurringChargeEventState = 'pending' | 'written' | 'none';
  * payment.
  */
 @Entity('placetopay_recurring_notifications')
-@Index('UQ_placetopay_recurring_notifications_key', ['internalReference', 'status', 'statusDate'], {
-  unique: true,
-})
+@Index(
+  'UQ_placetopay_recurring_notifications_key',
+  ['site', 'internalReference', 'status', 'statusDate'],
+  { unique: true },
+)
 @Index('IDX_placetopay_recurring_notifications_payment', ['paymentId'])
 @Index('IDX_placetopay_recurring_notifications_next_event', ['nextEventAt'])
 export class PlacetoPayRecurringNotification {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
+
+  /** The site (merchant account) the row belongs to: the registration's `name`, or `default`. */
+  @Column({ name: 'site', type: 'varchar', length: 32, default: 'default' })
+  site!: string;
 
   /** The charge's own transaction id at PlacetoPay. */
   @Column({ name: 'internalReference', type: 'bigint', transformer: bigintNumber })

@@ -11,9 +11,13 @@ import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { variableFor } from '../config/environment-variables';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { environmentPrefixOf, siteScoped } from '../config/site-name';
 import { ProbeRunner } from './probe-runner';
 
-/** The name of the probe's job in the host's SchedulerRegistry. */
+/**
+ * The name of the probe's job in the host's SchedulerRegistry (the default site's); a named site's
+ * job is `placetopay-probe:<name>`.
+ */
 export const PLACETOPAY_PROBE_JOB = 'placetopay-probe';
 
 interface CronJobLike {
@@ -45,20 +49,25 @@ interface ScheduleApi {
 export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('PlacetoPayProbe');
   private registry?: InstanceType<ScheduleApi['SchedulerRegistry']>;
+  /** This site's job: one per site, each with its own runner (breaker, concurrency). */
+  readonly jobName: string;
 
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly runner: ProbeRunner,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
-  ) {}
+  ) {
+    this.jobName = siteScoped(PLACETOPAY_PROBE_JOB, options.site);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.options.probeEnabled) return;
-    const schedule = loadSchedule();
+    const schedule = loadSchedule(this.options.site);
     try {
       this.registry = this.moduleRef.get(schedule.SchedulerRegistry, { strict: false });
     } catch {
       throw problem(
+        this.options.site,
         'the probe is on but ScheduleModule.forRoot() is not imported: import it once in your root module (import { ScheduleModule } from "@nestjs/schedule"), or set probeEnabled to false',
       );
     }
@@ -68,24 +77,24 @@ export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShut
         cronTime: this.options.probeCron,
         onTick: () => this.tick(),
         start: false,
-        name: PLACETOPAY_PROBE_JOB,
+        name: this.jobName,
       });
     } catch (error) {
       throw new PlacetoPayConfigError([
         {
           option: 'probeCron',
-          variable: variableFor('probeCron'),
+          variable: variableFor('probeCron', environmentPrefixOf(this.options.site)),
           message: `is not a valid cron expression (${error instanceof Error ? error.message : 'refused'})`,
         },
       ]);
     }
-    this.registry.addCronJob(PLACETOPAY_PROBE_JOB, job);
+    this.registry.addCronJob(this.jobName, job);
     job.start();
   }
 
   onApplicationShutdown(): void {
-    if (this.registry?.doesExist('cron', PLACETOPAY_PROBE_JOB)) {
-      this.registry.deleteCronJob(PLACETOPAY_PROBE_JOB);
+    if (this.registry?.doesExist('cron', this.jobName)) {
+      this.registry.deleteCronJob(this.jobName);
     }
   }
 
@@ -99,12 +108,13 @@ export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShut
  * @nestjs/schedule is an optional peer: loaded only when the probe is on. CronJob comes from the
  * `cron` that @nestjs/schedule itself depends on, so the job is the kind its registry expects.
  */
-function loadSchedule(): ScheduleApi {
+function loadSchedule(site: string): ScheduleApi {
   let entry: string;
   try {
     entry = require.resolve('@nestjs/schedule');
   } catch {
     throw problem(
+      site,
       'the probe is on but @nestjs/schedule is not installed: npm install @nestjs/schedule, import ScheduleModule.forRoot() once, or set probeEnabled to false',
     );
   }
@@ -116,8 +126,12 @@ function loadSchedule(): ScheduleApi {
   };
 }
 
-function problem(message: string): PlacetoPayConfigError {
+function problem(site: string, message: string): PlacetoPayConfigError {
   return new PlacetoPayConfigError([
-    { option: 'probeEnabled', variable: variableFor('probeEnabled'), message },
+    {
+      option: 'probeEnabled',
+      variable: variableFor('probeEnabled', environmentPrefixOf(site)),
+      message,
+    },
   ]);
 }

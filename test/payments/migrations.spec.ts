@@ -1,6 +1,7 @@
 import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayPayment } from 'nestjs-placetopay';
 import { DataSource, DefaultNamingStrategy } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
+import { insertRawRows } from '../support/raw-rows';
 
 describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
   'migrations on %s',
@@ -36,6 +37,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'IndexNotificationReference1764230790000',
         'CreatePlacetoPayRecurringNotifications1764230820000',
         'TrackRecurringChargeEvents1764230880000',
+        'AddSite1764231000000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -65,7 +67,11 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         createdAt: new Date(),
         updatedAt: new Date(),
       });
-      await payments.insert([row('settled-1', 'APPROVED'), row('open-1', 'PENDING')]);
+      // The tables are as they were then: the entity's newer columns (site) are not there yet.
+      await insertRawRows(dataSource, 'placetopay_payments', [
+        row('settled-1', 'APPROVED'),
+        row('open-1', 'PENDING'),
+      ]);
       await dataSource.runMigrations();
       expect(await payments.findOneByOrFail({ id: 'settled-1' })).toMatchObject({
         nextCheckAt: null,

@@ -31,3 +31,12 @@ export const integerColumn = (name: string, defaultValue?: number): TableColumnO
   isNullable: false,
   ...(defaultValue === undefined ? {} : { default: defaultValue }),
 });
+
+/** `site`: the site of a row, `default` for rows written before sites existed. */
+export const siteColumn = (): TableColumnOptions => ({
+  name: 'site',
+  type: 'varchar',
+  length: '32',
+  isNullable: false,
+  default: "'default'",
+});
