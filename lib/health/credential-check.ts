@@ -1,6 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { variableFor } from '../config/environment-variables';
+import { environmentPrefixOf, isDefaultSite } from '../config/site-name';
 import {
   PlacetoPayConfigError,
   type PlacetoPayConfigProblem,
@@ -47,32 +48,37 @@ export class CredentialCheck implements OnApplicationBootstrap {
       );
       return;
     }
-    const problem = problemOf(verdict, origin);
+    const prefix = environmentPrefixOf(this.options.site);
+    const problem = problemOf(verdict, origin, prefix, this.options.site);
     if (mode === 'fail') throw new PlacetoPayConfigError([problem]);
     this.logger.error(
       `${problem.variable ?? problem.option}: ${problem.message} ` +
-        `(start-up goes on; ${variableFor('verifyCredentials')}=fail stops it instead)`,
+        `(start-up goes on; ${variableFor('verifyCredentials', prefix)}=fail stops it instead)`,
     );
   }
 }
 
+/** The problem, naming the site's own variables (`PLACETOPAY_CO_LOGIN` for the site `co`). */
 function problemOf(
   verdict: Extract<GatewayVerdict, { outcome: 'refused' | 'wrong-url' }>,
   origin: string,
+  prefix: string,
+  site: string,
 ): PlacetoPayConfigProblem {
+  const of = isDefaultSite(site) ? '' : ` (site ${site})`;
   if (verdict.outcome === 'wrong-url') {
     return {
       option: 'baseUrl',
-      variable: variableFor('baseUrl'),
-      message: `${origin} does not answer like PlacetoPay's API: ${verdict.reason}`,
+      variable: variableFor('baseUrl', prefix),
+      message: `${origin} does not answer like PlacetoPay's API${of}: ${verdict.reason}`,
     };
   }
   const option = (verdict.authCode !== null && OPTION_OF_AUTH_CODE[verdict.authCode]) || undefined;
   return {
     option: option ?? 'login, secretKey',
     variable: option
-      ? variableFor(option)
-      : `${variableFor('login')} / ${variableFor('secretKey')}`,
-    message: `PlacetoPay at ${origin} refused the credentials: ${verdict.reason}`,
+      ? variableFor(option, prefix)
+      : `${variableFor('login', prefix)} / ${variableFor('secretKey', prefix)}`,
+    message: `PlacetoPay at ${origin} refused the credentials${of}: ${verdict.reason}`,
   };
 }
