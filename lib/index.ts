@@ -5,20 +5,26 @@
 
 // The module, its options and the clock it runs on
 export { PlacetoPayModule } from './placetopay.module';
+// (the types of the option groups, PlacetoPayModuleExtras, PlacetoPayWebhookOptions and
+// PlacetoPayHashAlgorithm, are in 'nestjs-placetopay/config')
 export type {
   PlacetoPayForRootOptions,
-  PlacetoPayHashAlgorithm,
   PlacetoPayModuleAsyncOptions,
-  PlacetoPayModuleExtras,
   PlacetoPayModuleOptions,
   PlacetoPayOptionsFactory,
-  PlacetoPayWebhookOptions,
 } from './config/placetopay-options.interface';
 export { PLACETOPAY_CLOCK, type PlacetoPayClock } from './common/clock';
 
 // The service, the client, and what they take and give
 export { PlacetoPayService } from './placetopay.service';
 export { PlacetoPayClient } from './gateway/placetopay.client';
+// Several sites in one app: a named registration's service and client (docs/sites.md)
+export {
+  InjectPlacetoPay,
+  InjectPlacetoPayClient,
+  getPlacetoPayClientToken,
+  getPlacetoPayServiceToken,
+} from './placetopay.tokens';
 export type { CreatePaymentInput, CreatePaymentResult } from './payments/create-payment-input';
 export type {
   ChargeInstrumentInput,

@@ -5,6 +5,13 @@ import { PlacetoPayConfigError } from './config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from './config/placetopay-options.interface';
 import { resolvePlacetoPayOptions } from './config/resolve-options';
 
+// The types of the option groups, for hosts that build their options in pieces.
+export type {
+  PlacetoPayHashAlgorithm,
+  PlacetoPayModuleExtras,
+  PlacetoPayWebhookOptions,
+} from './config/placetopay-options.interface';
+
 type NestConfig = typeof import('@nestjs/config');
 
 function loadNestConfig(): NestConfig {

@@ -25,7 +25,8 @@ import type { PlacetoPayPayment } from './persistence/placetopay-payment.entity'
  * Payments as the host sees them: create one and send the buyer to `processUrl`, settle it when
  * the buyer returns, look it up, cancel or refund it; stored payment methods; the probe and event
  * deliveries on demand. A facade: each method hands the work to the class that holds it, and
- * every status change goes through PaymentLifecycle.
+ * every status change goes through PaymentLifecycle. With several sites, each registration has
+ * its own (`@InjectPlacetoPay(name)`), which sees only its site's rows.
  */
 @Injectable()
 export class PlacetoPayService {
@@ -40,6 +41,14 @@ export class PlacetoPayService {
     private readonly probe: ProbeRunner,
     private readonly review: PaymentReview,
   ) {}
+
+  /**
+   * The site this service works for: its registration's `name`, `'default'` without one. Every
+   * read, write and operator call here sees only this site's payments.
+   */
+  get site(): string {
+    return this.repository.site;
+  }
 
   /**
    * Runs one probe pass now (what the cron job does): settles every due payment this process can

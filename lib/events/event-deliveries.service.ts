@@ -3,6 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PlacetoPayError } from '../gateway/errors/placetopay.error';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { DEFAULT_SITE } from '../config/site-name';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { EventDispatcher, type DrainSummary } from './event-dispatcher';
 import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
 
@@ -25,12 +28,17 @@ export class EventDeliveries {
     private readonly deliveries: Repository<PlacetoPayEventDelivery>,
     private readonly dispatcher: EventDispatcher,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
+
+  private get site(): string {
+    return this.options.site ?? DEFAULT_SITE;
+  }
 
   /** Deliveries that ran out of attempts, newest first, with the last error. */
   listDeadLetters(limit = 100): Promise<PlacetoPayEventDelivery[]> {
     return this.deliveries.find({
-      where: { status: 'dead' },
+      where: { site: this.site, status: 'dead' },
       order: { createdAt: 'DESC' },
       take: limit,
     });
@@ -39,7 +47,7 @@ export class EventDeliveries {
   /** Gives a dead-lettered delivery a fresh set of attempts, due now. */
   async retry(deliveryId: string): Promise<void> {
     const result = await this.deliveries.update(
-      { id: deliveryId, status: 'dead' },
+      { site: this.site, id: deliveryId, status: 'dead' },
       {
         status: 'pending',
         attempts: 0,

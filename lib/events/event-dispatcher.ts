@@ -15,6 +15,7 @@ import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
@@ -102,6 +103,7 @@ export class EventDispatcher
       this.registry.listenersFor(event.type, event.fromStatus !== event.toStatus).map((listener) =>
         manager.create(PlacetoPayEventDelivery, {
           id: randomUUID(),
+          site: event.site,
           eventId: event.id,
           listenerId: listener.id,
           paymentId: event.paymentId,
@@ -159,6 +161,8 @@ export class EventDispatcher
     const due = await this.deliveries
       .createQueryBuilder('d')
       .where(`${d('status')} = 'pending'`)
+      // Only this site's: each site's dispatcher delivers its own outbox.
+      .andWhere(`${d('site')} = :site`, { site: this.options.site ?? DEFAULT_SITE })
       // Only listeners this process has: a replica without one (mid-deploy) leaves its pairs alone.
       .andWhere(`${d('listenerId')} IN (:...listeners)`, { listeners })
       .andWhere(`${d('nextAttemptAt')} <= :now`, { now: now.getTime() })
@@ -313,6 +317,7 @@ export function toEvent(row: PlacetoPayPaymentEvent): PlacetoPayEvent {
   };
   return {
     id: row.id,
+    site: row.site,
     type: row.type as PlacetoPayEventType,
     occurredAt: row.createdAt,
     source: row.source as PlacetoPayEvent['source'],

@@ -1,13 +1,20 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { DEFAULT_SITE, isDefaultSite } from '../config/site-name';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { EventListenerRegistry } from './event-listener-registry';
-import { PLACETOPAY_EVENT_LISTENER } from './on-placetopay-event.decorator';
+import {
+  PLACETOPAY_EVENT_LISTENER,
+  PLACETOPAY_EVENT_LISTENER_SITES,
+} from './on-placetopay-event.decorator';
 import type { PlacetoPayEvent } from './placetopay-event';
 import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 
 /**
  * Finds `@OnPlacetoPayEvent` methods on the host's providers at start-up, and logs one line per
- * listener found (class, method, events), so an operator can see what will be called.
+ * listener found (class, method, events), so an operator can see what will be called. Each site
+ * has its own explorer: it keeps the listeners whose `site` filter admits its site.
  */
 @Injectable()
 export class EventListenerExplorer implements OnModuleInit {
@@ -18,6 +25,7 @@ export class EventListenerExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly registry: EventListenerRegistry,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
 
   onModuleInit(): void {
@@ -36,6 +44,12 @@ export class EventListenerExplorer implements OnModuleInit {
           (prototype as Record<string, () => unknown>)[method],
         );
         if (!types) continue;
+        const site = this.options.site ?? DEFAULT_SITE;
+        const sites = this.reflector.get<string[] | undefined>(
+          PLACETOPAY_EVENT_LISTENER_SITES,
+          (prototype as Record<string, () => unknown>)[method],
+        );
+        if (sites && !sites.includes(site)) continue;
         const id = `${prototype.constructor.name}.${method}`;
         if (!wrapper.isDependencyTreeStatic() || !instance) {
           throw new Error(
@@ -45,7 +59,9 @@ export class EventListenerExplorer implements OnModuleInit {
         }
         const handler = (instance![method] as (event: PlacetoPayEvent) => unknown).bind(instance);
         this.registry.register({ id, types, handle: handler });
-        this.logger.log(`listener ${id} receives ${types.join(', ')}`);
+        this.logger.log(
+          `listener ${id} receives ${types.join(', ')}${isDefaultSite(site) ? '' : ` of site ${site}`}`,
+        );
       }
     }
   }

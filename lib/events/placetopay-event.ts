@@ -4,6 +4,8 @@ import type { PaymentSource, PlacetoPayEventType } from '../payments/placetopay-
 export interface PlacetoPayEvent {
   /** Stable across redeliveries: dedupe on it. */
   id: string;
+  /** The site (the registration's `name`, `'default'` for the unnamed one) of the payment. */
+  site: string;
   type: PlacetoPayEventType;
   occurredAt: Date;
   source: PaymentSource;

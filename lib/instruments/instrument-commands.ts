@@ -2,6 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { DEFAULT_SITE } from '../config/site-name';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { toMinorUnits } from '../gateway/money';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
@@ -47,7 +50,12 @@ export class InstrumentCommands {
     @InjectRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
+
+  private get site(): string {
+    return this.options.site ?? DEFAULT_SITE;
+  }
 
   /** `PlacetoPayService.createSubscription`. Needs `instrumentKey`. */
   async createSubscription(
@@ -119,7 +127,7 @@ export class InstrumentCommands {
     if (!instrument) throw new PlacetoPayInstrumentNotFoundError(instrumentId, 'revokeInstrument');
     if (instrument.status !== 'revoked') {
       await this.instruments.update(
-        { id: instrument.id, status: 'active' },
+        { site: this.site, id: instrument.id, status: 'active' },
         { status: 'revoking', updatedAt: this.clock.now() },
       );
       const token = await this.vault.token(instrument.id);
@@ -143,12 +151,12 @@ export class InstrumentCommands {
   findInstrument(instrumentId: string): Promise<PlacetoPayInstrument | null> {
     if (typeof instrumentId !== 'string' || !/^[0-9a-f-]{36}$/i.test(instrumentId))
       return Promise.resolve(null);
-    return this.instruments.findOneBy({ id: instrumentId });
+    return this.instruments.findOneBy({ site: this.site, id: instrumentId });
   }
 
   /** The payment methods saved under a reference (newest first), revoked ones included. */
   listInstruments(reference: string): Promise<PlacetoPayInstrument[]> {
-    return this.instruments.find({ where: { reference }, order: { createdAt: 'DESC' } });
+    return this.instruments.find({ where: { site: this.site, reference }, order: { createdAt: 'DESC' } });
   }
 
   /** Re-encrypts every stored token not under the current key; how many were rewritten. */

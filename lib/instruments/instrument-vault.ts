@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { Person } from '../gateway/wire/person.types';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
@@ -22,12 +23,16 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
   private readonly logger = new Logger('PlacetoPayInstruments');
   private readonly cipher?: TokenCipher;
 
+  /** The site whose instruments it stores and reads. */
+  private readonly site: string;
+
   constructor(
     @InjectRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {
+    this.site = options.site ?? DEFAULT_SITE;
     const key = parseInstrumentKey(options.instrumentKey);
     if (key) {
       this.cipher = new TokenCipher(
@@ -77,12 +82,14 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
       return false;
     }
     const exists = await manager.existsBy(PlacetoPayInstrument, {
+      site: payment.site,
       sourceRequestId: payment.requestId!,
     });
     if (exists) return false;
     const now = this.clock.now();
     await manager.insert(PlacetoPayInstrument, {
       id,
+      site: payment.site,
       sourceRequestId: payment.requestId!,
       sourcePaymentId: payment.id,
       reference: payment.reference,
@@ -110,6 +117,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
       .createQueryBuilder('i')
       .addSelect('i.tokenCiphertext')
       .where('i.id = :id', { id: instrumentId })
+      .andWhere('i.site = :site', { site: this.site })
       .getOneOrFail();
     return cipher.decrypt(row.tokenCiphertext!, row.id);
   }
@@ -126,6 +134,8 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
         .createQueryBuilder('i')
         .addSelect('i.tokenCiphertext')
         .where('i.tokenKeyId <> :keyId', { keyId: cipher.keyId })
+        // Each site has its own keys: only its own tokens.
+        .andWhere('i.site = :site', { site: this.site })
         .orderBy('i.id')
         .limit(batchSize)
         .getMany();

@@ -5,6 +5,7 @@ import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PlacetoPayPaymentRepository } from '../payments/payment.repository';
@@ -32,6 +33,8 @@ const SETTLE_CONCURRENCY = 2;
 @Injectable()
 export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayNotification> {
   private readonly settlement: NotificationSettlement;
+  /** This registration's site: its rows, its dedup key. */
+  private readonly site: string;
 
   constructor(
     @InjectRepository(PlacetoPayNotification)
@@ -43,8 +46,10 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {
+    const site = options.site ?? DEFAULT_SITE;
     super({
       rows: new InboxRows(notifications, transactions, (row) => ({
+        site,
         requestId: row.requestId,
         status: row.status,
         statusDate: row.statusDate,
@@ -61,6 +66,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
         retryFailed: 'notification settlement failed',
       },
     });
+    this.site = site;
     this.settlement = new NotificationSettlement({
       notifications,
       payments,
@@ -79,6 +85,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
     return this.accept(
       this.notifications.create({
         id: randomUUID(),
+        site: this.site,
         requestId: notification.requestId,
         status: notification.status,
         statusDate: notification.date,
@@ -137,6 +144,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
     return this.notifications
       .createQueryBuilder('n')
       .where(`n.${escape('state')} = 'pending'`)
+      .andWhere(`n.${escape('site')} = :site`, { site: this.site })
       .andWhere(`n.${escape('nextAttemptAt')} <= :now`, { now: now.getTime() })
       .orderBy(`n.${escape('receivedAt')}`, 'ASC')
       .limit(limit)
@@ -146,7 +154,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
   protected override unclaimed(limit: number): Promise<PlacetoPayNotification[]> {
     return this.transactions.exclusive(() =>
       this.notifications.find({
-        where: { state: 'pending', attempts: 0 },
+        where: { site: this.site, state: 'pending', attempts: 0 },
         // Fresh rows' nextAttemptAt is receivedAt + CLAIM_MS: the same order, on an index.
         order: { nextAttemptAt: 'ASC' },
         take: limit,

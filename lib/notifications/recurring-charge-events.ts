@@ -23,6 +23,8 @@ const RETRY_MAX_MS = 10 * 60_000;
  */
 export class RecurringChargeEvents {
   constructor(
+    /** The site whose rows it writes events for. */
+    private readonly site: string,
     private readonly notifications: Repository<PlacetoPayRecurringNotification>,
     private readonly lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
@@ -35,7 +37,7 @@ export class RecurringChargeEvents {
     return this.transactions.exclusive(() =>
       this.notifications.find({
         // A pending row always has its paymentId: only a known payment's charge gets an event.
-        where: { eventState: 'pending', nextEventAt: LessThanOrEqual(now) },
+        where: { site: this.site, eventState: 'pending', nextEventAt: LessThanOrEqual(now) },
         order: { nextEventAt: 'ASC' },
         take: limit,
       }),

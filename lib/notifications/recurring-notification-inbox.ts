@@ -6,6 +6,7 @@ import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { logText } from '../common/log-text';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
@@ -36,6 +37,8 @@ export class RecurringNotificationInbox extends Inbox<
 > {
   private readonly events: RecurringChargeEvents;
   private readonly bound: UnsignedRecurringBound;
+  /** This registration's site: its rows, its dedup key, its payments. */
+  private readonly site: string;
 
   constructor(
     @InjectRepository(PlacetoPayRecurringNotification)
@@ -46,8 +49,10 @@ export class RecurringNotificationInbox extends Inbox<
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
   ) {
+    const site = options.site ?? DEFAULT_SITE;
     super({
       rows: new InboxRows(notifications, transactions, (row) => ({
+        site,
         internalReference: row.internalReference,
         status: row.status,
         statusDate: row.statusDate,
@@ -64,7 +69,9 @@ export class RecurringNotificationInbox extends Inbox<
         retryFailed: 'could not look for unwritten recurring charge events',
       },
     });
+    this.site = site;
     this.events = new RecurringChargeEvents(
+      site,
       notifications,
       lifecycle,
       transactions,
@@ -164,6 +171,7 @@ export class RecurringNotificationInbox extends Inbox<
     const pending = verified && origin !== null;
     return this.notifications.create({
       id: randomUUID(),
+      site: this.site,
       internalReference: notification.internalReference,
       status: notification.status,
       statusDate: notification.date,
@@ -221,7 +229,7 @@ export class RecurringNotificationInbox extends Inbox<
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
     return this.transactions.exclusive(() =>
-      this.payments.existsBy({ requestId: internalReference }),
+      this.payments.existsBy({ site: this.site, requestId: internalReference }),
     );
   }
 
@@ -230,7 +238,7 @@ export class RecurringNotificationInbox extends Inbox<
     const payment = await this.transactions.exclusive(() =>
       this.payments.findOne({
         select: { id: true },
-        where: { reference, status: PaymentStatus.APPROVED, kind: 'payment' },
+        where: { site: this.site, reference, status: PaymentStatus.APPROVED, kind: 'payment' },
         order: { createdAt: 'DESC', id: 'DESC' },
       }),
     );

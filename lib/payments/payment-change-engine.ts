@@ -3,6 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { PaymentEventWriter, lastSequenceOf } from './payment-event-writer';
@@ -48,6 +51,7 @@ export class PaymentChangeEngine {
     private readonly events: PaymentEventWriter,
     private readonly instruments: PaymentInstrumentCapture,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
 
   /**
@@ -65,6 +69,8 @@ export class PaymentChangeEngine {
         .createQueryBuilder('p')
         .addSelect((events) => lastSequenceOf(events, escape, `p.${escape('id')}`), 'lastSequence')
         .where(`p.${escape(column)} = :value`, { value })
+        // Only this registration's site: a requestId is unique per site, not across sites.
+        .andWhere(`p.${escape('site')} = :site`, { site: this.options.site ?? DEFAULT_SITE })
         .getRawAndEntities<{ lastSequence: number | string | null }>(),
     );
     const payment = entities[0];

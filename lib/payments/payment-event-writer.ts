@@ -87,6 +87,7 @@ export class PaymentEventWriter {
     const rows = events.map(({ type, details }) =>
       manager.create(PlacetoPayPaymentEvent, {
         id: randomUUID(),
+        site: after.site,
         paymentId: after.id,
         sequence: ++sequence,
         type,

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { newPaymentRow, type NewPayment } from './new-payment';
 import {
@@ -60,6 +63,7 @@ export class PaymentLifecycle {
     private readonly engine: PaymentChangeEngine,
     @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
 
   /**
@@ -73,7 +77,7 @@ export class PaymentLifecycle {
     staleCheckAt: Date | null = null,
   ): Promise<PlacetoPayPayment> {
     const row = newPaymentRow(draft, randomUUID(), this.clock.now(), blocksReference, staleCheckAt);
-    const payment = this.payments.create(row);
+    const payment = this.payments.create({ ...row, site: this.options.site ?? DEFAULT_SITE });
     await this.payments.insert(payment as QueryDeepPartialEntity<PlacetoPayPayment>);
     return payment;
   }

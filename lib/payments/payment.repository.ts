@@ -1,45 +1,60 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PaymentStatus } from './payment-status';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 
-/** Reads of stored payments. Every write goes through PaymentLifecycle. */
+/**
+ * Reads of stored payments, of this registration's site only. Every write goes through
+ * PaymentLifecycle.
+ */
 @Injectable()
 export class PlacetoPayPaymentRepository {
+  /** The site whose rows this repository reads. */
+  readonly site: string;
+
   constructor(
     @InjectRepository(PlacetoPayPayment)
     private readonly paymentRows: Repository<PlacetoPayPayment>,
     @InjectRepository(PlacetoPayPaymentEvent)
     private readonly eventRows: Repository<PlacetoPayPaymentEvent>,
-  ) {}
+    @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
+  ) {
+    this.site = options.site ?? DEFAULT_SITE;
+  }
 
   findById(id: string): Promise<PlacetoPayPayment | null> {
-    return this.paymentRows.findOneBy({ id });
+    return this.paymentRows.findOneBy({ site: this.site, id });
   }
 
   findByRequestId(requestId: number): Promise<PlacetoPayPayment | null> {
-    return this.paymentRows.findOneBy({ requestId });
+    return this.paymentRows.findOneBy({ site: this.site, requestId });
   }
 
   /** Every payment of a reference, newest first. */
   listByReference(reference: string): Promise<PlacetoPayPayment[]> {
     return this.paymentRows.find({
-      where: { reference },
+      where: { site: this.site, reference },
       order: { createdAt: 'DESC', id: 'DESC' },
     });
   }
 
   /** The payment that blocks a new one for the reference, if any. */
   findBlocking(reference: string): Promise<PlacetoPayPayment | null> {
-    return this.paymentRows.findOneBy({ openReference: reference });
+    return this.paymentRows.findOneBy({ site: this.site, openReference: reference });
   }
 
   /** Payments a person has to look at (flagged `needsReview`, or `UNKNOWN`), oldest first. */
   listNeedingReview(limit = 100): Promise<PlacetoPayPayment[]> {
     return this.paymentRows.find({
-      where: [{ needsReview: true }, { status: PaymentStatus.UNKNOWN }],
+      where: [
+        { site: this.site, needsReview: true },
+        { site: this.site, status: PaymentStatus.UNKNOWN },
+      ],
       order: { createdAt: 'ASC', id: 'ASC' },
       take: limit,
     });
@@ -47,7 +62,7 @@ export class PlacetoPayPaymentRepository {
 
   /** A payment's history, oldest first. */
   history(paymentId: string): Promise<PlacetoPayPaymentEvent[]> {
-    return this.eventRows.find({ where: { paymentId }, order: { sequence: 'ASC' } });
+    return this.eventRows.find({ where: { site: this.site, paymentId }, order: { sequence: 'ASC' } });
   }
 }
 

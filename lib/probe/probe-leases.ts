@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
+import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { In } from 'typeorm';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
@@ -30,6 +33,7 @@ export class ProbeLeases {
   constructor(
     @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
     private readonly transactions: TransactionRunner,
+    @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
 
   /**
@@ -108,14 +112,18 @@ export class ProbeLeases {
     );
   }
 
-  /** Due: the next check has come and nobody holds a live lease. */
+  /** Due: this site's, the next check has come and nobody holds a live lease. */
   private due(now: Date, alias: 'p.' | '') {
     const e = (name: string) => `${alias}${this.escape(name)}`;
     return {
       sql:
         `${e('nextCheckAt')} <= :now AND (${e('leaseUntil')} IS NULL OR ${e('leaseUntil')} < :now)` +
-        ` AND ${e('status')} IN (:...probed)`,
-      parameters: { now: now.getTime(), probed: PROBED_STATUSES },
+        ` AND ${e('status')} IN (:...probed) AND ${e('site')} = :site`,
+      parameters: {
+        now: now.getTime(),
+        probed: PROBED_STATUSES,
+        site: this.options.site ?? DEFAULT_SITE,
+      },
     };
   }
 

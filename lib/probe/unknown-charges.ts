@@ -11,6 +11,7 @@ import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 
 const BATCH = 50;
@@ -42,12 +43,17 @@ export class UnknownCharges {
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {}
 
+  private get site(): string {
+    return this.options.site ?? DEFAULT_SITE;
+  }
+
   /** Matches what it can; returns how many payments found their session. */
   async match(): Promise<number> {
     // Newest first, and only recent ones: PlacetoPay notifies within minutes, and charges that
     // never reached it (no notification will come) must not crowd out the ones that did.
     const unknown = await this.payments.find({
       where: {
+        site: this.site,
         kind: 'collect',
         status: PaymentStatus.UNKNOWN,
         requestId: IsNull(),
@@ -60,6 +66,7 @@ export class UnknownCharges {
     for (const payment of unknown) {
       const candidates = await this.notifications.find({
         where: {
+          site: this.site,
           reference: payment.reference,
           state: 'unknown_payment',
           receivedAt: MoreThanOrEqual(new Date(payment.createdAt.getTime() - CLOCK_SLACK_MS)),
@@ -83,7 +90,7 @@ export class UnknownCharges {
   }
 
   private async adopt(payment: PlacetoPayPayment, requestId: number): Promise<boolean> {
-    if (await this.payments.existsBy({ requestId })) return false;
+    if (await this.payments.existsBy({ site: this.site, requestId })) return false;
     const session = await this.client.getSession(requestId);
     if (!sameCharge(session, payment)) return false;
     this.logger.log(
