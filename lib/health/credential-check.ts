@@ -38,13 +38,14 @@ export class CredentialCheck implements OnApplicationBootstrap {
     if (mode === 'off') return;
     const verdict = await checkGateway(this.http, this.options);
     const origin = new URL(this.options.baseUrl).origin;
+    const of = isDefaultSite(this.options.site) ? '' : ` of site ${this.options.site}`;
     if (verdict.outcome === 'accepted') {
-      this.logger.log(`${origin} accepted the credentials (${verdict.latencyMs} ms)`);
+      this.logger.log(`${origin} accepted the credentials${of} (${verdict.latencyMs} ms)`);
       return;
     }
     if (verdict.outcome === 'unreachable') {
       this.logger.warn(
-        `could not verify the credentials, start-up goes on: ${origin} is unreachable (${verdict.reason})`,
+        `could not verify the credentials${of}, start-up goes on: ${origin} is unreachable (${verdict.reason})`,
       );
       return;
     }
