@@ -206,7 +206,9 @@ export class PlacetoPayModule {
           : []),
         ...siteTokens,
       ],
-      exports: named ? siteTokens.map((provider) => (provider as { provide: string }).provide) : defaultExports,
+      exports: named
+        ? siteTokens.map((provider) => (provider as { provide: string }).provide)
+        : defaultExports,
     };
   }
 

@@ -156,7 +156,10 @@ export class InstrumentCommands {
 
   /** The payment methods saved under a reference (newest first), revoked ones included. */
   listInstruments(reference: string): Promise<PlacetoPayInstrument[]> {
-    return this.instruments.find({ where: { site: this.site, reference }, order: { createdAt: 'DESC' } });
+    return this.instruments.find({
+      where: { site: this.site, reference },
+      order: { createdAt: 'DESC' },
+    });
   }
 
   /** Re-encrypts every stored token not under the current key; how many were rewritten. */

@@ -62,7 +62,10 @@ export class PlacetoPayPaymentRepository {
 
   /** A payment's history, oldest first. */
   history(paymentId: string): Promise<PlacetoPayPaymentEvent[]> {
-    return this.eventRows.find({ where: { site: this.site, paymentId }, order: { sequence: 'ASC' } });
+    return this.eventRows.find({
+      where: { site: this.site, paymentId },
+      order: { sequence: 'ASC' },
+    });
   }
 }
 
