@@ -52,7 +52,8 @@ import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './config/tokens';
 import { PLACETOPAY_CLOCK, systemPlacetoPayClock } from './common/clock';
 import { environmentPrefixOf, isDefaultSite, siteOf } from './config/site-name';
 import { getPlacetoPayClientToken, getPlacetoPayServiceToken } from './placetopay.tokens';
-import { dataSourceAliases, siteRegistrationProviders } from './site-registrations';
+import { siteRegistrationProviders } from './site-registrations';
+import { siteDataSourceProviders } from './persistence/site-data-source';
 
 /** The site's options: its explicit ones, then its own variables (`PLACETOPAY_CO_*` for `co`). */
 const resolvedOptionsProvider = (site: string): Provider => ({
@@ -196,7 +197,7 @@ export class PlacetoPayModule {
         resolvedOptionsProvider(site),
         ...CLIENT_PROVIDERS,
         ...(payments
-          ? [...dataSourceAliases(dataSource), ...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS]
+          ? [...siteDataSourceProviders(dataSource), ...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS]
           : []),
         ...(payments && webhook.enabled
           ? [

@@ -1,8 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { getDataSourceToken, getRepositoryToken } from '@nestjs/typeorm';
 import { PlacetoPayConfigError } from './config/placetopay-config.error';
-import { PLACETOPAY_ENTITIES } from './persistence/entities';
 
 /** The site a registration serves (`'default'` without a name); one per PlacetoPayModule. */
 export const PLACETOPAY_SITE = Symbol('PLACETOPAY_SITE');
@@ -44,23 +42,5 @@ export function siteRegistrationProviders(site: string): Provider[] {
       },
       inject: [ModulesContainer],
     },
-  ];
-}
-
-/**
- * Providers the module holds locally when its tables live in a named DataSource: the default
- * tokens (`@InjectRepository(Entity)`, `@InjectDataSource()`) point at that DataSource's, so the
- * internals keep injecting them plainly. A module's own providers win over its imports.
- */
-export function dataSourceAliases(dataSource: string | undefined): Provider[] {
-  if (dataSource === undefined || getDataSourceToken(dataSource) === getDataSourceToken()) {
-    return [];
-  }
-  return [
-    { provide: getDataSourceToken(), useExisting: getDataSourceToken(dataSource) },
-    ...PLACETOPAY_ENTITIES.map((entity) => ({
-      provide: getRepositoryToken(entity),
-      useExisting: getRepositoryToken(entity, dataSource),
-    })),
   ];
 }

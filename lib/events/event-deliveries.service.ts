@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import type { Repository } from 'typeorm';
 import { PlacetoPayError } from '../gateway/errors/placetopay.error';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
@@ -24,7 +25,7 @@ export class PlacetoPayDeliveryNotFoundError extends PlacetoPayError {
 @Injectable()
 export class EventDeliveries {
   constructor(
-    @InjectRepository(PlacetoPayEventDelivery)
+    @InjectSiteRepository(PlacetoPayEventDelivery)
     private readonly deliveries: Repository<PlacetoPayEventDelivery>,
     private readonly dispatcher: EventDispatcher,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

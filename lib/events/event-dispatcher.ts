@@ -1,4 +1,5 @@
 import type { PaymentOutbox } from '../payments/lifecycle-ports';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import {
   Inject,
   Injectable,
@@ -6,7 +7,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EntityManager, Repository } from 'typeorm';
@@ -15,7 +16,7 @@ import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
-import { DEFAULT_SITE } from '../config/site-name';
+import { DEFAULT_SITE, siteScoped } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
@@ -49,7 +50,8 @@ export interface DrainSummary {
 export class EventDispatcher
   implements PaymentOutbox, OnApplicationBootstrap, OnApplicationShutdown
 {
-  private readonly logger = new Logger('PlacetoPayEvents');
+  /** `PlacetoPayEvents`, or `PlacetoPayEvents:<site>` for a named site. */
+  private readonly logger: Logger;
   /** This replica's lease owner id. */
   readonly owner = `${hostname().slice(0, 40)}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Jitter source; replaceable in tests. */
@@ -59,14 +61,15 @@ export class EventDispatcher
 
   constructor(
     private readonly registry: EventListenerRegistry,
-    @InjectRepository(PlacetoPayEventDelivery)
+    @InjectSiteRepository(PlacetoPayEventDelivery)
     private readonly deliveries: Repository<PlacetoPayEventDelivery>,
-    @InjectRepository(PlacetoPayPaymentEvent)
+    @InjectSiteRepository(PlacetoPayPaymentEvent)
     private readonly events: Repository<PlacetoPayPaymentEvent>,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     private readonly transactions: TransactionRunner,
   ) {
+    this.logger = new Logger(siteScoped('PlacetoPayEvents', options.site));
     this.passes = new WorkerLoop({
       pass: () => this.deliverDue(),
       everyMs: options.eventPollMs,
@@ -119,7 +122,16 @@ export class EventDispatcher
         }),
       ),
     );
-    if (rows.length) await manager.insert(PlacetoPayEventDelivery, rows);
+    if (rows.length) {
+      // Every column is given: nothing to read back (SQLite would re-select the defaulted `site`).
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PlacetoPayEventDelivery)
+        .values(rows)
+        .updateEntity(false)
+        .execute();
+    }
   }
 
   /** Starts a delivery pass in the background, now. Never throws, never blocks the caller. */

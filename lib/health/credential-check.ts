@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { variableFor } from '../config/environment-variables';
-import { environmentPrefixOf, isDefaultSite } from '../config/site-name';
+import { environmentPrefixOf, siteScoped } from '../config/site-name';
 import {
   PlacetoPayConfigError,
   type PlacetoPayConfigProblem,
@@ -26,31 +26,33 @@ const OPTION_OF_AUTH_CODE: Readonly<Record<number, string>> = {
  */
 @Injectable()
 export class CredentialCheck implements OnApplicationBootstrap {
-  private readonly logger = new Logger('PlacetoPayCredentials');
+  /** `PlacetoPayCredentials`, or `PlacetoPayCredentials:<site>` for a named site. */
+  private readonly logger: Logger;
 
   constructor(
     private readonly http: HttpService,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
-  ) {}
+  ) {
+    this.logger = new Logger(siteScoped('PlacetoPayCredentials', options.site));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const mode = this.options.verifyCredentials;
     if (mode === 'off') return;
     const verdict = await checkGateway(this.http, this.options);
     const origin = new URL(this.options.baseUrl).origin;
-    const of = isDefaultSite(this.options.site) ? '' : ` of site ${this.options.site}`;
     if (verdict.outcome === 'accepted') {
-      this.logger.log(`${origin} accepted the credentials${of} (${verdict.latencyMs} ms)`);
+      this.logger.log(`${origin} accepted the credentials (${verdict.latencyMs} ms)`);
       return;
     }
     if (verdict.outcome === 'unreachable') {
       this.logger.warn(
-        `could not verify the credentials${of}, start-up goes on: ${origin} is unreachable (${verdict.reason})`,
+        `could not verify the credentials, start-up goes on: ${origin} is unreachable (${verdict.reason})`,
       );
       return;
     }
     const prefix = environmentPrefixOf(this.options.site);
-    const problem = problemOf(verdict, origin, prefix, this.options.site);
+    const problem = problemOf(verdict, origin, prefix);
     if (mode === 'fail') throw new PlacetoPayConfigError([problem]);
     this.logger.error(
       `${problem.variable ?? problem.option}: ${problem.message} ` +
@@ -59,19 +61,16 @@ export class CredentialCheck implements OnApplicationBootstrap {
   }
 }
 
-/** The problem, naming the site's own variables (`PLACETOPAY_CO_LOGIN` for the site `co`). */
 function problemOf(
   verdict: Extract<GatewayVerdict, { outcome: 'refused' | 'wrong-url' }>,
   origin: string,
   prefix: string,
-  site: string,
 ): PlacetoPayConfigProblem {
-  const of = isDefaultSite(site) ? '' : ` (site ${site})`;
   if (verdict.outcome === 'wrong-url') {
     return {
       option: 'baseUrl',
       variable: variableFor('baseUrl', prefix),
-      message: `${origin} does not answer like PlacetoPay's API${of}: ${verdict.reason}`,
+      message: `${origin} does not answer like PlacetoPay's API: ${verdict.reason}`,
     };
   }
   const option = (verdict.authCode !== null && OPTION_OF_AUTH_CODE[verdict.authCode]) || undefined;
@@ -80,6 +79,6 @@ function problemOf(
     variable: option
       ? variableFor(option, prefix)
       : `${variableFor('login', prefix)} / ${variableFor('secretKey', prefix)}`,
-    message: `PlacetoPay at ${origin} refused the credentials${of}: ${verdict.reason}`,
+    message: `PlacetoPay at ${origin} refused the credentials: ${verdict.reason}`,
   };
 }

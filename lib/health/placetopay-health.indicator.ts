@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
-import { DEFAULT_SITE, isDefaultSite } from '../config/site-name';
+import { DEFAULT_SITE, isDefaultSite, siteScoped } from '../config/site-name';
 import { GATEWAY_CHECK_REQUEST_ID, checkGateway, type GatewayVerdict } from './gateway-check';
 import {
   DEFAULT_HEALTH_CACHE_TTL_MS,
@@ -59,6 +59,8 @@ export interface PlacetoPaySiteHealth<DefaultKey extends string> {
 
 /** A site's last answer and the check under way, if any: one cache per site. */
 interface SiteState {
+  /** `PlacetoPayHealth`, or `PlacetoPayHealth:<site>` for a named site. */
+  logger: Logger;
   lastStatus?: 'up' | 'down';
   cached?: { details: PlacetoPayHealthDetails; atMs: number };
   running?: Promise<PlacetoPayHealthDetails>;
@@ -78,7 +80,6 @@ interface SiteState {
  */
 @Injectable()
 export class PlacetoPayHealthIndicator implements OnModuleInit {
-  private readonly logger = new Logger('PlacetoPayHealth');
   private readonly states = new Map<string, SiteState>();
 
   constructor(
@@ -191,31 +192,28 @@ export class PlacetoPayHealthIndicator implements OnModuleInit {
     const details = toDetails(await checkGateway(this.http, gateway, timeoutMs));
     state.cached = { details, atMs: clock.now().getTime() };
     const up = details.gateway === 'reachable' && details.credentials === 'accepted';
-    this.report(site, state, up ? 'up' : 'down', details);
+    this.report(state, up ? 'up' : 'down', details);
     return details;
   }
 
   private stateOf(site: string): SiteState {
     let state = this.states.get(site);
-    if (!state) this.states.set(site, (state = {}));
+    if (!state) {
+      state = { logger: new Logger(siteScoped('PlacetoPayHealth', site)) };
+      this.states.set(site, state);
+    }
     return state;
   }
 
   /** Logs changes only: a health endpoint is polled often. */
-  private report(
-    site: string,
-    state: SiteState,
-    status: 'up' | 'down',
-    details: PlacetoPayHealthDetails,
-  ): void {
+  private report(state: SiteState, status: 'up' | 'down', details: PlacetoPayHealthDetails): void {
     if (status === state.lastStatus) return;
     const first = state.lastStatus === undefined;
     state.lastStatus = status;
-    const subject = isDefaultSite(site) ? 'PlacetoPay' : `PlacetoPay (site ${site})`;
     if (status === 'down') {
-      this.logger.warn(`${subject} is down: ${'reason' in details ? details.reason : 'unknown'}`);
+      state.logger.warn(`PlacetoPay is down: ${'reason' in details ? details.reason : 'unknown'}`);
     } else if (!first) {
-      this.logger.log(`${subject} is up again`);
+      state.logger.log('PlacetoPay is up again');
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
@@ -47,7 +48,7 @@ export class InstrumentCommands {
     private readonly creation: PaymentCreation,
     private readonly vault: InstrumentVault,
     private readonly client: PlacetoPayClient,
-    @InjectRepository(PlacetoPayInstrument)
+    @InjectSiteRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,

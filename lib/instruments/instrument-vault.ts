@@ -1,9 +1,11 @@
 import type { InstrumentStore } from '../payments/lifecycle-ports';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import type { EntityManager, Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { DEFAULT_SITE } from '../config/site-name';
+import { DEFAULT_SITE, environmentPrefixOf } from '../config/site-name';
+import { variableFor } from '../config/environment-variables';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 import type { Person } from '../gateway/wire/person.types';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
@@ -27,7 +29,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
   private readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayInstrument)
+    @InjectSiteRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
@@ -56,7 +58,7 @@ export class InstrumentVault implements OnApplicationBootstrap, InstrumentStore 
       throw new PlacetoPayConfigError([
         {
           option: 'instrumentKey',
-          variable: 'PLACETOPAY_INSTRUMENT_KEY',
+          variable: variableFor('instrumentKey', environmentPrefixOf(this.site)),
           message: `is required for ${what}: payment-method tokens are stored encrypted with it (32 random bytes, e.g. openssl rand -hex 32)`,
         },
       ]);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
@@ -37,7 +38,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
   private readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayNotification)
+    @InjectSiteRepository(PlacetoPayNotification)
     private readonly notifications: Repository<PlacetoPayNotification>,
     payments: PlacetoPayPaymentRepository,
     lifecycle: PaymentLifecycle,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
@@ -41,9 +42,10 @@ export class RecurringNotificationInbox extends Inbox<
   private readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayRecurringNotification)
+    @InjectSiteRepository(PlacetoPayRecurringNotification)
     private readonly notifications: Repository<PlacetoPayRecurringNotification>,
-    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
+    @InjectSiteRepository(PlacetoPayPayment)
+    private readonly payments: Repository<PlacetoPayPayment>,
     lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import type { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
@@ -47,7 +48,8 @@ const MAX_RACES = 20;
 export class PaymentChangeEngine {
   constructor(
     private readonly transactions: TransactionRunner,
-    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
+    @InjectSiteRepository(PlacetoPayPayment)
+    private readonly payments: Repository<PlacetoPayPayment>,
     private readonly events: PaymentEventWriter,
     private readonly instruments: PaymentInstrumentCapture,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

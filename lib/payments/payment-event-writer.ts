@@ -104,10 +104,14 @@ export class PaymentEventWriter {
         publishedAt: now,
       }),
     );
-    await manager.insert(
-      PlacetoPayPaymentEvent,
-      rows as QueryDeepPartialEntity<PlacetoPayPaymentEvent>[],
-    );
+    // Every column is given: nothing to read back (SQLite would re-select the defaulted `site`).
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PlacetoPayPaymentEvent)
+      .values(rows as QueryDeepPartialEntity<PlacetoPayPaymentEvent>[])
+      .updateEntity(false)
+      .execute();
     await this.outbox.fanOut(manager, rows);
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -61,7 +62,8 @@ export class PaymentLifecycle {
 
   constructor(
     private readonly engine: PaymentChangeEngine,
-    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
+    @InjectSiteRepository(PlacetoPayPayment)
+    private readonly payments: Repository<PlacetoPayPayment>,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}

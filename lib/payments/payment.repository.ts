@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import type { Repository } from 'typeorm';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
@@ -18,9 +19,9 @@ export class PlacetoPayPaymentRepository {
   readonly site: string;
 
   constructor(
-    @InjectRepository(PlacetoPayPayment)
+    @InjectSiteRepository(PlacetoPayPayment)
     private readonly paymentRows: Repository<PlacetoPayPayment>,
-    @InjectRepository(PlacetoPayPaymentEvent)
+    @InjectSiteRepository(PlacetoPayPaymentEvent)
     private readonly eventRows: Repository<PlacetoPayPaymentEvent>,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
   ) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectSiteDataSource } from './site-data-source';
+
 import type { DataSource } from 'typeorm';
 import { PLACETOPAY_CLOCK, systemPlacetoPayClock, type PlacetoPayClock } from '../common/clock';
 
@@ -24,7 +25,7 @@ export class DatabaseClock {
   private warned = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectSiteDataSource() private readonly dataSource: DataSource,
     /** This process's clock: what an engine without a clock query falls back to. */
     @Inject(PLACETOPAY_CLOCK)
     private readonly fallback: PlacetoPayClock = systemPlacetoPayClock,

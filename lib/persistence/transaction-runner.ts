@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectSiteDataSource } from './site-data-source';
+
 import { Mutex } from 'async-mutex';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -22,7 +23,7 @@ const SINGLE_CONNECTION_DRIVERS = new Set([
 export class TransactionRunner {
   private readonly mutex?: Mutex;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(@InjectSiteDataSource() private readonly dataSource: DataSource) {
     if (SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type)) this.mutex = new Mutex();
   }
 

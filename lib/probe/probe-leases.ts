@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectSiteRepository } from '../persistence/site-data-source';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { DEFAULT_SITE } from '../config/site-name';
 import { In } from 'typeorm';
 import { PaymentStatus } from '../payments/payment-status';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
-import { InjectRepository } from '@nestjs/typeorm';
+
 import type { Repository } from 'typeorm';
 import { TransactionRunner } from '../persistence/transaction-runner';
 
@@ -31,7 +32,8 @@ export class ProbeLeases {
   private rescheduleSql?: string;
 
   constructor(
-    @InjectRepository(PlacetoPayPayment) private readonly payments: Repository<PlacetoPayPayment>,
+    @InjectSiteRepository(PlacetoPayPayment)
+    private readonly payments: Repository<PlacetoPayPayment>,
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}

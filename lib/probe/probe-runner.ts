@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { siteScoped } from '../config/site-name';
 import { Semaphore } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
@@ -48,7 +49,8 @@ const LEASE_SAFETY_MS = 5_000;
  */
 @Injectable()
 export class ProbeRunner implements OnApplicationShutdown {
-  private readonly logger = new Logger('PlacetoPayProbe');
+  /** `PlacetoPayProbe`, or `PlacetoPayProbe:<site>` for a named site. */
+  private readonly logger: Logger;
   private readonly breaker = new CircuitBreaker();
   private readonly processId = randomUUID();
   private claims = 0;
@@ -66,7 +68,9 @@ export class ProbeRunner implements OnApplicationShutdown {
     @Inject(PROBE_FOLLOW_UPS) private readonly followUps: ProbeFollowUps,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     private readonly unknownCharges: UnknownCharges,
-  ) {}
+  ) {
+    this.logger = new Logger(siteScoped('PlacetoPayProbe', options.site));
+  }
 
   /** Runs one pass, or joins the one already running in this process. */
   run(): Promise<ProbeSummary> {

@@ -47,7 +47,8 @@ interface ScheduleApi {
  */
 @Injectable()
 export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('PlacetoPayProbe');
+  /** `PlacetoPayProbe`, or `PlacetoPayProbe:<site>` for a named site. */
+  private readonly logger: Logger;
   private registry?: InstanceType<ScheduleApi['SchedulerRegistry']>;
   /** This site's job: one per site, each with its own runner (breaker, concurrency). */
   readonly jobName: string;
@@ -57,6 +58,7 @@ export class ProbeScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly runner: ProbeRunner,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {
+    this.logger = new Logger(siteScoped('PlacetoPayProbe', options.site));
     this.jobName = siteScoped(PLACETOPAY_PROBE_JOB, options.site);
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectSiteRepository } from '../persistence/site-data-source';
+
 import { IsNull, MoreThanOrEqual, type Repository } from 'typeorm';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
@@ -33,9 +34,9 @@ export class UnknownCharges {
   private readonly logger = new Logger('PlacetoPayProbe');
 
   constructor(
-    @InjectRepository(PlacetoPayPayment)
+    @InjectSiteRepository(PlacetoPayPayment)
     private readonly payments: Repository<PlacetoPayPayment>,
-    @InjectRepository(PlacetoPayNotification)
+    @InjectSiteRepository(PlacetoPayNotification)
     private readonly notifications: Repository<PlacetoPayNotification>,
     private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,

@@ -1,4 +1,4 @@
-import { Injectable, type INestApplication, type Provider } from '@nestjs/common';
+import { Injectable, Module, type INestApplication, type Provider } from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
@@ -23,6 +23,8 @@ import { DataSource } from 'typeorm';
 import { NotificationInbox } from '../../lib/notifications/notification-inbox';
 import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { ProbeRunner } from '../../lib/probe/probe-runner';
+import { DatabaseClock } from '../../lib/persistence/database-clock';
+import { TransactionRunner } from '../../lib/persistence/transaction-runner';
 import { captureLogs } from '../support/log-capture';
 import { postBody } from '../support/webhook-app';
 import { siteProvider } from '../support/site-internals';
@@ -268,6 +270,43 @@ describe('two sites in one app (SQLite, two simulators)', () => {
     }
   });
 
+  it("keeps probing one site while the other site's gateway fails (a breaker per site)", async () => {
+    simEc.faults.inject('getSession', { type: 'status', status: 500 });
+    try {
+      const failing = [];
+      for (let i = 0; i < 5; i++) failing.push(await ec.createPayment(order(`DOWN-${i}`, 'USD')));
+      const onCo = await co.createPayment(order('UP-1'));
+      simCo.approve(onCo.requestId);
+
+      const ecPass = await ec.runProbe();
+      expect(ecPass).toMatchObject({ errors: 5, circuitOpen: true });
+      // ec's breaker is open: its next pass does not even try.
+      expect(await ec.runProbe()).toMatchObject({ checked: 0, circuitOpen: true });
+
+      const coPass = await co.runProbe();
+      expect(coPass).toMatchObject({ circuitOpen: false, errors: 0, settled: { APPROVED: 1 } });
+      expect((await co.findByRequestId(onCo.requestId))?.status).toBe(PaymentStatus.APPROVED);
+      // Each site's probe logs under its own context.
+      const probeLines = (site: string) =>
+        logs.lines.filter((line) => line.endsWith(` PlacetoPayProbe:${site}`));
+      expect(probeLines('co').some((line) => line.includes('probe pass'))).toBe(true);
+      expect(probeLines('ec').length).toBeGreaterThan(0);
+      for (const { requestId } of failing) {
+        expect((await ec.findByRequestId(requestId))?.status).toBe(PaymentStatus.PENDING);
+      }
+    } finally {
+      simEc.faults.clear();
+    }
+  });
+
+  it("serves each site's recurring-notification route on its own path", async () => {
+    for (const site of ['co', 'ec']) {
+      const answer = await postBody(`${url}/placetopay/recurring-notification/${site}`, {});
+      expect(answer.status).not.toBe(404);
+    }
+    expect((await postBody(`${url}/placetopay/recurring-notification`, {})).status).toBe(404);
+  });
+
   it('keeps operator calls per site', async () => {
     const onCo = await co.createPayment(order('REVIEW-1'));
     await dataSource
@@ -369,6 +408,27 @@ describe('site registrations', () => {
     ).rejects.toThrow(/PlacetoPayClient/);
   });
 
+  it('registers two named sites globally without a clash', async () => {
+    @Injectable()
+    class Host {
+      constructor(
+        @InjectPlacetoPayClient('co') readonly co: PlacetoPayClient,
+        @InjectPlacetoPayClient('ec') readonly ec: PlacetoPayClient,
+      ) {}
+    }
+    @Module({ providers: [Host] })
+    class FeatureModule {}
+    const app = await boot([
+      PlacetoPayModule.forRoot(clientOnly({ name: 'co', isGlobal: true })),
+      PlacetoPayModule.forRoot(clientOnly({ name: 'ec', isGlobal: true, login: 'ec' })),
+      FeatureModule,
+    ]);
+    const host = app.get(Host);
+    expect(host.co).not.toBe(host.ec);
+    expect((host.ec as unknown as { options: { login: string } }).options.login).toBe('ec');
+    await app.close();
+  });
+
   it.each(['CO', '1co', 'co-ec', 'x'.repeat(33), ''])('refuses the name %p', (name) => {
     expect(() => PlacetoPayModule.forRoot(clientOnly({ name }))).toThrow(
       /name: must be a lowercase site name/,
@@ -441,6 +501,14 @@ describe('sites in their own DataSources', () => {
       });
     const moduleRef = await Test.createTestingModule({
       imports: [
+        // A default DataSource too: the sites must not fall back to it.
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: ':memory:',
+          entities: PLACETOPAY_ENTITIES,
+          migrations: PLACETOPAY_MIGRATIONS,
+          migrationsRun: true,
+        }),
         database('coDb'),
         database('ecDb'),
         PlacetoPayModule.forRoot({
@@ -481,6 +549,15 @@ describe('sites in their own DataSources', () => {
         .sort();
     expect(await rows('coDb')).toEqual(['co:DS-1:APPROVED']);
     expect(await rows('ecDb')).toEqual(['ec:DS-2:PENDING']);
+
+    expect(await app.get(DataSource).getRepository(PlacetoPayPayment).count()).toBe(0);
+    // Transactions and the database clock run on the site's DataSource as well.
+    expect(siteProvider<{ dataSource: DataSource }>(app, 'co', TransactionRunner).dataSource).toBe(
+      app.get(getDataSourceToken('coDb')),
+    );
+    expect(siteProvider<{ dataSource: DataSource }>(app, 'ec', DatabaseClock).dataSource).toBe(
+      app.get(getDataSourceToken('ecDb')),
+    );
     expect((await ec.findByRequestId(onEc.requestId))?.reference).toBe('DS-2');
     expect(await co.findByReference('DS-2')).toBeNull();
   });

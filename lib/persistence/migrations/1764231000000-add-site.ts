@@ -49,7 +49,11 @@ export class AddSite1764231000000 implements MigrationInterface {
     }
   }
 
-  /** Fails while two sites share a key: one site's rows must go first. */
+  /**
+   * Fails while two sites share a key: one site's rows must go first. On SQLite, as for every
+   * migration that drops a column there, run it with foreign keys off (TypeORM rebuilds the
+   * table, and turns them off for `runMigrations` but not for a revert).
+   */
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const [table, name, columns] of UNIQUE_KEYS) {
       await queryRunner.dropIndex(table, name);
