@@ -52,6 +52,7 @@ import { PLACETOPAY_MODULE_OPTIONS, PLACETOPAY_OPTIONS } from './config/tokens';
 import { PLACETOPAY_CLOCK, systemPlacetoPayClock } from './common/clock';
 import { environmentPrefixOf, isDefaultSite, siteOf } from './config/site-name';
 import { getPlacetoPayClientToken, getPlacetoPayServiceToken } from './placetopay.tokens';
+import { PLACETOPAY_SITE_CLIENT } from './gateway/site-client';
 import { siteRegistrationProviders } from './site-registrations';
 import { siteDataSourceProviders } from './persistence/site-data-source';
 
@@ -64,9 +65,8 @@ const resolvedOptionsProvider = (site: string): Provider => ({
 });
 
 const CLIENT_EXPORTS = [PlacetoPayClient, PLACETOPAY_OPTIONS, PLACETOPAY_CLOCK];
-/** Both forms (full and `clientOnly`): the client, the clock, the start-up credential check. */
+/** Both forms (full and `clientOnly`): the clock, the start-up credential check (and the client). */
 const CLIENT_PROVIDERS = [
-  PlacetoPayClient,
   { provide: PLACETOPAY_CLOCK, useValue: systemPlacetoPayClock },
   CredentialCheck,
 ];
@@ -88,7 +88,6 @@ const PAYMENT_PROVIDERS = [
   PaymentReversals,
   PaymentReview,
   InstrumentCommands,
-  PlacetoPayService,
   DatabaseClock,
   ProbeLeases,
   ProbeRunner,
@@ -152,15 +151,18 @@ export class PlacetoPayModule {
     );
     const payments = !clientOnly;
     const named = !isDefaultSite(site);
-    // A named site is reached through its tokens only: two sites never clash, global or not.
+    // A named site's client and service exist only under its tokens, never as the classes (which
+    // a host's plain injection or `app.get(PlacetoPayClient)` would find): two sites never clash,
+    // global or not. The module's own providers take the client through PLACETOPAY_SITE_CLIENT.
     const siteTokens: Provider[] = named
       ? [
-          { provide: getPlacetoPayClientToken(site), useExisting: PlacetoPayClient },
+          { provide: PLACETOPAY_SITE_CLIENT, useClass: PlacetoPayClient },
+          { provide: getPlacetoPayClientToken(site), useExisting: PLACETOPAY_SITE_CLIENT },
           ...(payments
-            ? [{ provide: getPlacetoPayServiceToken(site), useExisting: PlacetoPayService }]
+            ? [{ provide: getPlacetoPayServiceToken(site), useClass: PlacetoPayService }]
             : []),
         ]
-      : [];
+      : [PlacetoPayClient, { provide: PLACETOPAY_SITE_CLIENT, useExisting: PlacetoPayClient }];
     const defaultExports = [
       ...CLIENT_EXPORTS,
       ...(payments
@@ -197,7 +199,12 @@ export class PlacetoPayModule {
         resolvedOptionsProvider(site),
         ...CLIENT_PROVIDERS,
         ...(payments
-          ? [...siteDataSourceProviders(dataSource), ...PAYMENT_PROVIDERS, ...WEBHOOK_PROVIDERS]
+          ? [
+              ...siteDataSourceProviders(dataSource),
+              ...PAYMENT_PROVIDERS,
+              ...(named ? [] : [PlacetoPayService]),
+              ...WEBHOOK_PROVIDERS,
+            ]
           : []),
         ...(payments && webhook.enabled
           ? [
@@ -208,7 +215,7 @@ export class PlacetoPayModule {
         ...siteTokens,
       ],
       exports: named
-        ? siteTokens.map((provider) => (provider as { provide: string }).provide)
+        ? [getPlacetoPayClientToken(site), ...(payments ? [getPlacetoPayServiceToken(site)] : [])]
         : defaultExports,
     };
   }

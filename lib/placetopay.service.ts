@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InjectSiteClient } from './gateway/site-client';
 import { PlacetoPayClient } from './gateway/placetopay.client';
 import type { PlacetoPayInstrument } from './persistence/placetopay-instrument.entity';
 import type {
@@ -31,7 +32,7 @@ import type { PlacetoPayPayment } from './persistence/placetopay-payment.entity'
 @Injectable()
 export class PlacetoPayService {
   constructor(
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     private readonly repository: PlacetoPayPaymentRepository,
     private readonly creation: PaymentCreation,

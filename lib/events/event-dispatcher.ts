@@ -16,12 +16,11 @@ import { describeThrown } from '../gateway/errors/describe-thrown';
 import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { toEvent } from './event-from-row';
 import { DEFAULT_SITE, siteScoped } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { EventListenerRegistry } from './event-listener-registry';
-import type { PlacetoPayEvent } from './placetopay-event';
-import type { PlacetoPayEventType } from '../payments/placetopay-event-type';
 import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-delivery.entity';
 import { withDeadline } from '../common/time-limits';
 import { WorkerLoop } from '../common/worker-loop';
@@ -320,23 +319,4 @@ function addTo(total: DrainSummary, part: DrainSummary): void {
   total.delivered += part.delivered;
   total.failed += part.failed;
   total.deadLettered += part.deadLettered;
-}
-
-export function toEvent(row: PlacetoPayPaymentEvent): PlacetoPayEvent {
-  const payload = row.payload as {
-    payment: PlacetoPayEvent['payment'];
-    details?: Record<string, unknown>;
-  };
-  return {
-    id: row.id,
-    site: row.site,
-    type: row.type as PlacetoPayEventType,
-    occurredAt: row.createdAt,
-    source: row.source as PlacetoPayEvent['source'],
-    previousStatus: row.fromStatus,
-    status: row.toStatus,
-    transition: row.fromStatus !== row.toStatus,
-    payment: payload.payment,
-    ...(payload.details ? { details: payload.details } : {}),
-  };
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
 import type { Repository } from 'typeorm';
@@ -47,7 +48,7 @@ export class InstrumentCommands {
   constructor(
     private readonly creation: PaymentCreation,
     private readonly vault: InstrumentVault,
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     @InjectSiteRepository(PlacetoPayInstrument)
     private readonly instruments: Repository<PlacetoPayInstrument>,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
 import { randomUUID } from 'node:crypto';
@@ -43,7 +44,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
     payments: PlacetoPayPaymentRepository,
     lifecycle: PaymentLifecycle,
     private readonly transactions: TransactionRunner,
-    client: PlacetoPayClient,
+    @InjectSiteClient() client: PlacetoPayClient,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
   ) {

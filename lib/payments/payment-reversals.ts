@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
 import { PlacetoPayValidationError } from '../gateway/errors/placetopay-validation.error';
@@ -22,7 +23,7 @@ export class PaymentReversals {
   private readonly logger = new Logger('PlacetoPayService');
 
   constructor(
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     private readonly repository: PlacetoPayPaymentRepository,
   ) {}

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
@@ -25,7 +26,7 @@ export class PaymentReview {
   private readonly logger = new Logger('PlacetoPayService');
 
   constructor(
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     private readonly repository: PlacetoPayPaymentRepository,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,

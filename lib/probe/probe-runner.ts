@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { siteScoped } from '../config/site-name';
 import { Semaphore } from 'async-mutex';
 import { randomUUID } from 'node:crypto';
@@ -63,7 +64,7 @@ export class ProbeRunner implements OnApplicationShutdown {
   constructor(
     private readonly leases: ProbeLeases,
     private readonly clock: DatabaseClock,
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     @Inject(PROBE_FOLLOW_UPS) private readonly followUps: ProbeFollowUps,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
 import { IsNull, MoreThanOrEqual, type Repository } from 'typeorm';
@@ -38,7 +39,7 @@ export class UnknownCharges {
     private readonly payments: Repository<PlacetoPayPayment>,
     @InjectSiteRepository(PlacetoPayNotification)
     private readonly notifications: Repository<PlacetoPayNotification>,
-    private readonly client: PlacetoPayClient,
+    @InjectSiteClient() private readonly client: PlacetoPayClient,
     private readonly lifecycle: PaymentLifecycle,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,

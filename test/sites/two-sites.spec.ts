@@ -325,8 +325,12 @@ describe('site registrations', () => {
   async function boot(
     imports: NonNullable<Parameters<typeof Test.createTestingModule>[0]['imports']>,
     providers: Provider[] = [],
+    moduleIdGeneratorAlgorithm: 'reference' | 'deep-hash' = 'reference',
   ) {
-    const moduleRef = await Test.createTestingModule({ imports, providers })
+    const moduleRef = await Test.createTestingModule(
+      { imports, providers },
+      { moduleIdGeneratorAlgorithm },
+    )
       .setLogger(logs)
       .compile();
     const app = moduleRef.createNestApplication();
@@ -377,9 +381,10 @@ describe('site registrations', () => {
       () => [PlacetoPayModule.forRoot(clientOnly()), PlacetoPayModule.forRoot(clientOnly())],
     ],
   ])('refuses two registrations of one site (%s)', async (_case, imports) => {
-    await expect(boot(imports())).rejects.toThrow(
-      /2 PlacetoPayModule registrations serve the site "(co|default)"/,
-    );
+    const message = /2 PlacetoPayModule registrations serve the site "(co|default)"/;
+    await expect(boot(imports())).rejects.toThrow(message);
+    // Nest's other way of telling modules apart (a hash of their metadata) merges identical ones.
+    await expect(boot(imports(), [], 'deep-hash')).rejects.toThrow(message);
   });
 
   it('accepts a default and a named site side by side; a named site is not under the bare class', async () => {
@@ -406,6 +411,22 @@ describe('site registrations', () => {
     await expect(
       boot([PlacetoPayModule.forRoot(clientOnly({ name: 'co' }))], [Host]),
     ).rejects.toThrow(/PlacetoPayClient/);
+  });
+
+  it("takes name 'default' as the unnamed site", async () => {
+    @Injectable()
+    class Host {
+      constructor(readonly client: PlacetoPayClient) {}
+    }
+    const app = await boot([PlacetoPayModule.forRoot(clientOnly({ name: 'default' }))], [Host]);
+    expect(app.get(Host).client).toBeInstanceOf(PlacetoPayClient);
+    await app.close();
+    await expect(
+      boot([
+        PlacetoPayModule.forRoot(clientOnly({ name: 'default' })),
+        PlacetoPayModule.forRoot(clientOnly()),
+      ]),
+    ).rejects.toThrow(/serve the site "default"/);
   });
 
   it('registers two named sites globally without a clash', async () => {
@@ -560,5 +581,88 @@ describe('sites in their own DataSources', () => {
     );
     expect((await ec.findByRequestId(onEc.requestId))?.reference).toBe('DS-2');
     expect(await co.findByReference('DS-2')).toBeNull();
+  });
+});
+
+/** A host service of a single-site app: the unnamed site's service, by its class. */
+@Injectable()
+class Classic {
+  constructor(readonly service: PlacetoPayService) {}
+}
+
+describe('the unnamed site beside a named one', () => {
+  const logs = captureLogs();
+  let simulator: PlacetoPaySimulator;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    simulator = await new PlacetoPaySimulator({ sites: [{ ...CO }, { ...EC }], tickMs: 0 }).start();
+    const moduleRef = await Test.createTestingModule({
+      providers: [Checkout, Classic],
+      imports: [
+        ScheduleModule.forRoot(),
+        TypeOrmModule.forRoot({
+          type: 'better-sqlite3',
+          database: ':memory:',
+          entities: PLACETOPAY_ENTITIES,
+          migrations: PLACETOPAY_MIGRATIONS,
+          migrationsRun: true,
+        }),
+        PlacetoPayModule.forRoot(siteOptions(EC, simulator.url)),
+        PlacetoPayModule.forRoot({ name: 'co', ...siteOptions(CO, simulator.url) }),
+        // Checkout asks for an `ec` site too.
+        PlacetoPayModule.forRoot({ name: 'ec', ...siteOptions(EC, simulator.url) }),
+      ],
+    })
+      .setLogger(logs)
+      .compile();
+    app = moduleRef.createNestApplication();
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await simulator?.stop();
+  });
+
+  it('keeps the classic job, routes and class injection for the unnamed site', async () => {
+    const jobs = [...app.get(SchedulerRegistry).getCronJobs().keys()].sort();
+    expect(jobs).toEqual(['placetopay-probe', 'placetopay-probe:co', 'placetopay-probe:ec']);
+    const unnamed = app.get(Classic).service;
+    expect(unnamed.site).toBe('default');
+    expect(app.get(getPlacetoPayServiceToken())).toBe(unnamed);
+    // Neither the service nor the client of a named site answers to the bare class.
+    const siteOfClient = (client: PlacetoPayClient) =>
+      (client as unknown as { options: { site: string } }).options.site;
+    expect(siteOfClient(app.get(PlacetoPayClient))).toBe('default');
+    expect(siteOfClient(app.get(getPlacetoPayClientToken('co')))).toBe('co');
+    const { payment, requestId } = await unnamed.createPayment(order('CLASSIC-1', 'USD'));
+    expect(payment.site).toBe('default');
+    // The classic route settles the unnamed site's payment; a named site's route refuses its
+    // signature when that site's secret differs (co's), and accepts it on ec's (same secret,
+    // but ec has no such payment: it changes nothing of the unnamed site's).
+    simulator.approve(requestId);
+    const session = simulator.session(requestId) as unknown as {
+      status: { status: string; date: string };
+    };
+    const body = {
+      requestId,
+      reference: 'CLASSIC-1',
+      status: session.status,
+      signature: signNotification({
+        requestId,
+        status: session.status.status,
+        date: session.status.date,
+        secretKey: EC.secretKey,
+      }),
+    };
+    expect((await postBody(`${url}/placetopay/notification/co`, body)).status).toBe(401);
+    expect((await postBody(`${url}/placetopay/notification`, body)).status).toBe(200);
+    await siteProvider<NotificationInbox>(app, 'default', NotificationInbox).idle();
+    expect((await unnamed.findByRequestId(requestId))?.status).toBe(PaymentStatus.APPROVED);
+    const co = app.get<PlacetoPayService>(getPlacetoPayServiceToken('co'));
+    expect(await co.findByRequestId(requestId)).toBeNull();
   });
 });
