@@ -1,6 +1,7 @@
 // 'nestjs-placetopay/config': the module's options as a @nestjs/config namespace. Its own entry, so
 // that @nestjs/config stays an optional peer: the root entry never loads it.
 import type { ConfigFactoryKeyHost } from '@nestjs/config';
+import { loadPeer, type Peer } from './common/load-peer';
 import { PlacetoPayConfigError } from './config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from './config/placetopay-options.interface';
 import { resolvePlacetoPayOptions } from './config/resolve-options';
@@ -14,24 +15,17 @@ export type {
 
 type NestConfig = typeof import('@nestjs/config');
 
+const NEST_CONFIG: Peer<NestConfig> = {
+  name: '@nestjs/config',
+  purpose: ' to use placetopayConfig',
+};
+
 function loadNestConfig(): NestConfig {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@nestjs/config') as NestConfig;
-  } catch (error) {
-    const missing =
-      (error as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes('@nestjs/config');
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new PlacetoPayConfigError([
-      {
-        option: 'nestjs-placetopay/config',
-        message:
-          'install @nestjs/config to use placetopayConfig (npm install @nestjs/config)' +
-          (missing ? '' : `; loading it failed: ${detail}`),
-      },
-    ]);
+  const { api, problem } = loadPeer(NEST_CONFIG);
+  if (problem !== undefined) {
+    throw new PlacetoPayConfigError([{ option: 'nestjs-placetopay/config', message: problem }]);
   }
+  return api;
 }
 
 /**

@@ -1,8 +1,8 @@
+import { installMessage, loadPeer, type Peer, type PeerLoad } from '../common/load-peer';
 import { PlacetoPayConfigError, type PlacetoPayConfigProblem } from './placetopay-config.error';
 
-type Load = (id: string) => unknown;
+type Load = PeerLoad;
 
-const CLASS_VALIDATOR = 'class-validator';
 const FUNCTIONS = [
   // the option table's checks
   'isArray',
@@ -23,8 +23,19 @@ const FUNCTIONS = [
 
 /** What the option table and the request validation use of `class-validator` (plain functions). */
 export type ClassValidatorApi = Pick<typeof import('class-validator'), (typeof FUNCTIONS)[number]>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const nodeRequire: Load = (id) => require(id);
+
+const CLASS_VALIDATOR: Peer<ClassValidatorApi> = {
+  name: 'class-validator',
+  purpose: ', the peer dependency that validates payment requests',
+  unusable(api) {
+    const absent = FUNCTIONS.filter((name) => typeof api?.[name] !== 'function');
+    if (absent.length === 0) return undefined;
+    return installMessage(
+      CLASS_VALIDATOR,
+      `; the installed copy lacks ${absent.join(', ')} (need 0.14+)`,
+    );
+  },
+};
 
 let loaded: ClassValidatorApi | undefined;
 
@@ -36,7 +47,7 @@ let loaded: ClassValidatorApi | undefined;
  */
 export function loadClassValidator(load?: Load): ClassValidatorApi {
   if (!load && loaded) return loaded;
-  const { api, problem } = attempt(load ?? nodeRequire);
+  const { api, problem } = attempt(load);
   if (problem) throw new PlacetoPayConfigError([problem]);
   if (!load) loaded = api;
   return api!;
@@ -45,32 +56,14 @@ export function loadClassValidator(load?: Load): ClassValidatorApi {
 /** The start-up problem when `class-validator` cannot be used; undefined when it can. */
 export function classValidatorProblem(load?: Load): PlacetoPayConfigProblem | undefined {
   if (!load && loaded) return undefined;
-  const { api, problem } = attempt(load ?? nodeRequire);
+  const { api, problem } = attempt(load);
   if (!load && api) loaded = api;
   return problem;
 }
 
-function attempt(load: Load): { api?: ClassValidatorApi; problem?: PlacetoPayConfigProblem } {
-  let api: Partial<ClassValidatorApi> | undefined;
-  try {
-    api = load(CLASS_VALIDATOR) as Partial<ClassValidatorApi> | undefined;
-  } catch (error) {
-    const missing =
-      (error as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes(CLASS_VALIDATOR);
-    const detail = error instanceof Error ? error.message : String(error);
-    return { problem: problem(missing ? '' : `; loading it failed: ${detail}`) };
-  }
-  const absent = FUNCTIONS.filter((name) => typeof api?.[name] !== 'function');
-  if (absent.length > 0) {
-    return { problem: problem(`; the installed copy lacks ${absent.join(', ')} (need 0.14+)`) };
-  }
-  return { api: api as ClassValidatorApi };
-}
-
-function problem(detail: string): PlacetoPayConfigProblem {
-  return {
-    option: 'class-validator',
-    message: `install class-validator, the peer dependency that validates payment requests (npm install class-validator)${detail}`,
-  };
+function attempt(load?: Load): { api?: ClassValidatorApi; problem?: PlacetoPayConfigProblem } {
+  const { api, problem } = loadPeer(CLASS_VALIDATOR, load);
+  return problem === undefined
+    ? { api }
+    : { problem: { option: 'class-validator', message: problem } };
 }

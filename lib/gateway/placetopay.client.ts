@@ -47,6 +47,12 @@ import { systemPlacetoPayClock } from '../common/clock';
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
+ * A requestId no session has: PlacetoPay numbers sessions with positive integers counting up from
+ * 1, so 0 is never assigned, to any site (docs/protocol.md §4.2).
+ */
+export const UNASSIGNED_REQUEST_ID = 0;
+
+/**
  * PlacetoPay WebCheckout's wire protocol (docs/protocol.md §4). Validates every request before sending it,
  * adds a fresh auth block per attempt, enforces a hard deadline per call, retries only session
  * queries, and turns every failure into a typed error that is safe to log.
@@ -76,6 +82,17 @@ export class PlacetoPayClient {
     const id = validateIdentifier('getSession', 'requestId', requestId);
     return this.callWithRetry('getSession', `/api/session/${id}`, {}, (body) =>
       parseRedirectInformation(body, id),
+    );
+  }
+
+  /**
+   * Queries session UNASSIGNED_REQUEST_ID (which `getSession` refuses as invalid): an authenticated
+   * call that can read nobody's session. PlacetoPay answers it only past authentication (404 "the
+   * session does not exist"), so any answer but a 401 proves the credentials.
+   */
+  async queryUnassignedSession(): Promise<RedirectInformation> {
+    return this.callWithRetry('getSession', `/api/session/${UNASSIGNED_REQUEST_ID}`, {}, (body) =>
+      parseRedirectInformation(body, UNASSIGNED_REQUEST_ID),
     );
   }
 

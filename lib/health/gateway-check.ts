@@ -4,13 +4,15 @@ import { errorMessage } from '../gateway/errors/describe-thrown';
 import { PlacetoPayAuthenticationError } from '../gateway/errors/placetopay-authentication.error';
 import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from '../gateway/errors/placetopay-unavailable.error';
-import { PlacetoPayClient } from '../gateway/placetopay.client';
+import { PlacetoPayClient, UNASSIGNED_REQUEST_ID } from '../gateway/placetopay.client';
 
 /**
- * The session the check asks for. Whatever PlacetoPay answers about it (the session, "it does not
- * exist", "it is not yours") comes after the credentials were accepted.
+ * The session the check asks for: 0, which PlacetoPay never assigns (session ids count up from 1,
+ * docs/protocol.md §4.2), so the check never reads a real session, the host's or another site's.
+ * PlacetoPay answers "the session does not exist" (404 request_not_valid) only after it accepted
+ * the credentials.
  */
-export const GATEWAY_CHECK_REQUEST_ID = 1;
+export const GATEWAY_CHECK_REQUEST_ID = UNASSIGNED_REQUEST_ID;
 
 /** The smaller of this and the module's `timeoutMs` bounds a check that names no deadline. */
 export const DEFAULT_GATEWAY_CHECK_TIMEOUT_MS = 5000;
@@ -29,9 +31,9 @@ export type GatewayFinding =
 export type GatewayVerdict = GatewayFinding & { latencyMs: number };
 
 /**
- * One authenticated query of a session that should not exist, with one attempt and the given
- * deadline, judged. Shared by the health indicator and the start-up credential check. Reasons
- * come from the typed errors: never a secret.
+ * One authenticated query of a session that cannot exist (GATEWAY_CHECK_REQUEST_ID), with one
+ * attempt and the given deadline, judged. Shared by the health indicator and the start-up
+ * credential check. Reasons come from the typed errors: never a secret.
  */
 export async function checkGateway(
   http: HttpService,
@@ -47,7 +49,7 @@ export async function checkGateway(
   const client = new PlacetoPayClient(http, settings);
   const started = performance.now();
   try {
-    await client.getSession(GATEWAY_CHECK_REQUEST_ID);
+    await client.queryUnassignedSession();
     return { outcome: 'accepted', latencyMs: latency(started) };
   } catch (error) {
     return { ...judge(error, timeoutMs), latencyMs: latency(started) };

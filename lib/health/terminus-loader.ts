@@ -1,3 +1,4 @@
+import { loadPeer, type Peer, type PeerLoad } from '../common/load-peer';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
 
 /** What the indicator uses of `@nestjs/terminus` (10.1+): `HealthIndicatorService`. */
@@ -12,38 +13,23 @@ export interface TerminusApi {
   HealthIndicatorService: new () => HealthIndicatorServiceLike;
 }
 
-const TERMINUS = '@nestjs/terminus';
+const TERMINUS: Peer<TerminusApi> = {
+  name: '@nestjs/terminus',
+  purpose: ' to use PlacetoPayHealthModule',
+  unusable: (terminus) =>
+    typeof terminus?.HealthIndicatorService === 'function'
+      ? undefined
+      : 'PlacetoPayHealthModule needs @nestjs/terminus 10.1 or later (HealthIndicatorService): upgrade @nestjs/terminus',
+};
 
 /**
  * `@nestjs/terminus` is an optional peer: loaded only when `PlacetoPayHealthModule` is used, never
  * when the package itself is imported. `load` is injectable for tests (defaults to `require`).
  */
-export function loadTerminus(
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  load: (id: string) => unknown = (id) => require(id),
-): TerminusApi {
-  let terminus: Partial<TerminusApi> | undefined;
-  try {
-    terminus = load(TERMINUS) as Partial<TerminusApi> | undefined;
-  } catch (error) {
-    const missing =
-      (error as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes(TERMINUS);
-    throw problem(
-      `install @nestjs/terminus to use PlacetoPayHealthModule (npm install @nestjs/terminus)` +
-        (missing
-          ? ''
-          : `; loading it failed: ${error instanceof Error ? error.message : String(error)}`),
-    );
+export function loadTerminus(load?: PeerLoad): TerminusApi {
+  const { api, problem } = loadPeer(TERMINUS, load);
+  if (problem !== undefined) {
+    throw new PlacetoPayConfigError([{ option: 'PlacetoPayHealthModule', message: problem }]);
   }
-  if (typeof terminus?.HealthIndicatorService !== 'function') {
-    throw problem(
-      'PlacetoPayHealthModule needs @nestjs/terminus 10.1 or later (HealthIndicatorService): upgrade @nestjs/terminus',
-    );
-  }
-  return terminus as TerminusApi;
-}
-
-function problem(message: string): PlacetoPayConfigError {
-  return new PlacetoPayConfigError([{ option: 'PlacetoPayHealthModule', message }]);
+  return api;
 }

@@ -9,6 +9,7 @@ import {
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
 import { createAuth } from '../../lib/gateway/authentication';
+import { HEALTH_PROBE_REQUEST_ID } from '../../lib/health/placetopay-health.indicator';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs, secretsIn } from '../support/log-capture';
@@ -121,22 +122,35 @@ describe('PlacetoPayHealthIndicator against the simulator', () => {
     expect(simulator.requestLog.at(-1)).toMatchObject({ operation: 'getSession', httpStatus: 404 });
   });
 
-  it('is up when the probed session belongs to another site ("not yours" is authenticated)', async () => {
-    const created = await fetch(`${simulator.url}/api/session`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: createAuth({ login: OTHER_LOGIN, secretKey: OTHER_SECRET }),
-        ...sessionRequest(),
-      }),
-    });
-    expect(((await created.json()) as { requestId: number }).requestId).toBe(1);
+  it('never reads a real session: it asks for session 0, which PlacetoPay never assigns', async () => {
+    // Sessions of this site and of another exist; the simulator, like PlacetoPay, counts from 1.
+    const ids: number[] = [];
+    for (const [login, secretKey] of [
+      [LOGIN, SECRET_KEY],
+      [OTHER_LOGIN, OTHER_SECRET],
+    ]) {
+      const created = await fetch(`${simulator.url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: createAuth({ login, secretKey }), ...sessionRequest() }),
+      });
+      ids.push(((await created.json()) as { requestId: number }).requestId);
+    }
+    expect(ids).toEqual([1, 2]);
+    expect(ids).not.toContain(HEALTH_PROBE_REQUEST_ID);
 
     const { get } = await startHealthApp(simulator.url);
     const { status, body } = await get();
     expect(status).toBe(200);
     expect(body.info?.placetopay).toMatchObject({ status: 'up', credentials: 'accepted' });
-    expect(simulator.requestLog.at(-1)).toMatchObject({ operation: 'getSession', httpStatus: 400 });
+    // "The requested session does not exist" (404 request_not_valid): authenticated, and no session
+    // was read.
+    expect(simulator.requestLog.at(-1)).toMatchObject({
+      operation: 'getSession',
+      path: `/api/session/${HEALTH_PROBE_REQUEST_ID}`,
+      httpStatus: 404,
+    });
+    expect(HEALTH_PROBE_REQUEST_ID).toBe(0);
   });
 
   it('is down (503) with the auth code and hint when the credentials are refused, never the secret', async () => {
@@ -246,7 +260,7 @@ describe('PlacetoPayHealthIndicator against other gateway answers', () => {
     expect(status).toBe(200);
     expect(body.info?.placetopay).toMatchObject({ status: 'up', credentials: 'accepted' });
     expect(server.requests).toHaveLength(1);
-    expect(server.requests[0].path).toBe('/api/session/1');
+    expect(server.requests[0].path).toBe('/api/session/0');
     const secrets = secretsIn(
       server.requests.map((r) => r.json),
       SECRET_KEY,

@@ -9,7 +9,8 @@ import {
 } from 'nestjs-placetopay';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { enginesUnderTest } from '../support/databases';
-import { LOGIN, SECRET_KEY } from '../support/fixtures';
+import { createAuth } from '../../lib/gateway/authentication';
+import { LOGIN, SECRET_KEY, sessionRequest } from '../support/fixtures';
 import { captureLogs, secretsIn } from '../support/log-capture';
 import { freePort } from '../support/free-port';
 import { ScriptedServer } from '../support/scripted-server';
@@ -110,8 +111,24 @@ describe('verifyCredentials against the simulator', () => {
   });
 
   it('accepted credentials: one call, one LOG line, no warning or error', async () => {
+    // The site already has a session: the simulator's first, number 1. The check never reads it.
+    const created = await fetch(`${simulator.url}/api/session`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        auth: createAuth({ login: LOGIN, secretKey: SECRET_KEY }),
+        ...sessionRequest(),
+      }),
+    });
+    expect(((await created.json()) as { requestId: number }).requestId).toBe(1);
     await boot(simulator.url, { verifyCredentials: 'fail' });
     expect(simulator.calls.getSession).toBe(1);
+    // Session 0, which PlacetoPay never assigns: "the requested session does not exist".
+    expect(simulator.requestLog.at(-1)).toMatchObject({
+      operation: 'getSession',
+      path: '/api/session/0',
+      httpStatus: 404,
+    });
     expect(checkLines('log')).toEqual([
       expect.stringMatching(/http:\/\/127\.0\.0\.1:\d+ accepted the credentials/),
     ]);
@@ -193,7 +210,7 @@ describe('verifyCredentials against other answers', () => {
       await expect(boot(server.url, { verifyCredentials: 'fail' })).rejects.toThrow(
         /PLACETOPAY_BASE_URL.*does not answer like PlacetoPay's API/,
       );
-      expect(server.requests.map((r) => r.path)).toEqual(['/api/session/1', '/api/session/1']);
+      expect(server.requests.map((r) => r.path)).toEqual(['/api/session/0', '/api/session/0']);
       expectNoSecretIn(
         [logs.text()],
         server.requests.map((r) => r.json),

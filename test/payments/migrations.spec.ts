@@ -1,5 +1,10 @@
-import { PLACETOPAY_ENTITIES, PLACETOPAY_MIGRATIONS, PlacetoPayPayment } from 'nestjs-placetopay';
-import { DataSource, DefaultNamingStrategy } from 'typeorm';
+import {
+  PLACETOPAY_ENTITIES,
+  PLACETOPAY_MIGRATIONS,
+  PaymentStatus,
+  PlacetoPayPayment,
+} from 'nestjs-placetopay';
+import { DataSource, DefaultNamingStrategy, In } from 'typeorm';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
 import { insertRawRows } from '../support/raw-rows';
 
@@ -37,6 +42,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'IndexNotificationReference1764230790000',
         'CreatePlacetoPayRecurringNotifications1764230820000',
         'TrackRecurringChargeEvents1764230880000',
+        'ScheduleUnconfirmedSessions1764230940000',
         'AddSite1764231000000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
@@ -83,6 +89,80 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         leaseOwner: 'replica:1',
       });
       await payments.delete(['settled-1', 'open-1']);
+    });
+
+    it('schedules a check for UNKNOWN redirect payments written without one, and only those', async () => {
+      // Back to before ScheduleUnconfirmedSessions (then AddSite comes after it).
+      const at = PLACETOPAY_MIGRATIONS.findIndex(
+        (migration) => migration.name === 'ScheduleUnconfirmedSessions1764230940000',
+      );
+      for (let i = at; i < PLACETOPAY_MIGRATIONS.length; i++) await dataSource.undoLastMigration();
+      const payments = dataSource.getRepository(PlacetoPayPayment);
+      const expiresAt = new Date(1_700_000_000_000);
+      type Changes = Partial<
+        Pick<
+          PlacetoPayPayment,
+          'kind' | 'status' | 'requestId' | 'openReference' | 'expiresAt' | 'nextCheckAt'
+        >
+      >;
+      const row = (id: string, changes: Changes) => ({
+        id,
+        reference: id,
+        openReference: id,
+        requestId: null,
+        kind: 'payment' as const,
+        description: 'd',
+        currency: 'COP',
+        amountMinor: 100,
+        status: PaymentStatus.UNKNOWN,
+        expiresAt,
+        nextCheckAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        needsReview: true,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        ...changes,
+      });
+      const rows = [
+        row('redirect', {}),
+        row('subscription', { kind: 'subscription' }),
+        row('collect', { kind: 'collect' }),
+        row('no-expiry', { expiresAt: null }),
+        row('with-request', { requestId: 4242 }),
+        row('failed', { status: PaymentStatus.FAILED, openReference: null }),
+        row('scheduled', { nextCheckAt: new Date(1_800_000_000_000) }),
+      ];
+      // Plain SQL: the table has no `site` column yet.
+      await insertRawRows(dataSource, 'placetopay_payments', rows);
+      await dataSource.runMigrations();
+      const schedule = async () =>
+        Object.fromEntries(
+          (await payments.findBy({ id: In(rows.map((r) => r.id)) })).map((p) => [
+            p.id,
+            p.nextCheckAt?.getTime() ?? null,
+          ]),
+        );
+      expect(await schedule()).toEqual({
+        redirect: expiresAt.getTime(),
+        subscription: expiresAt.getTime(),
+        collect: null,
+        'no-expiry': null,
+        'with-request': null,
+        failed: null,
+        scheduled: 1_800_000_000_000,
+      });
+
+      // Idempotent: run again after the probe moved a check date, it keeps the probe's.
+      await payments.update({ id: 'redirect' }, { nextCheckAt: new Date(1_750_000_000_000) });
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new PLACETOPAY_MIGRATIONS[at]().up(runner);
+      } finally {
+        await runner.release();
+      }
+      expect((await schedule()).redirect).toBe(1_750_000_000_000);
+      await payments.delete(rows.map((r) => r.id));
     });
 
     it('reverts cleanly and applies again', async () => {

@@ -1,7 +1,17 @@
-import { PaymentStatus, type CreatePaymentInput } from 'nestjs-placetopay';
+import {
+  PLACETOPAY_ENTITIES,
+  PLACETOPAY_MIGRATIONS,
+  PaymentStatus,
+  PlacetoPayPayment,
+  type CreatePaymentInput,
+} from 'nestjs-placetopay';
 import { ManualClock, type PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { EXPIRY_GRACE_MS } from '../../lib/probe/check-schedule';
-import { enginesUnderTest, type Engine } from '../support/databases';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { enginesUnderTest, type Engine, type TestDatabase } from '../support/databases';
 import { SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
 import { seedPayment, type PaymentsApp } from '../support/payments-app';
@@ -127,3 +137,114 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
     });
   },
 );
+
+describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const))(
+  'an unconfirmed redirect session written before the probe ended them, on %s',
+  (_name, engine: Engine) => {
+    const logs = captureLogs();
+    const MIGRATION = 'ScheduleUnconfirmedSessions1764230940000';
+    let database: TestDatabase;
+    let harness: SimulatedPayments | undefined;
+
+    beforeAll(async () => {
+      database = engine.name === 'sqlite' ? sqliteFile() : await engine.create();
+    });
+    afterAll(async () => {
+      await harness?.close();
+      await database?.drop();
+    });
+
+    it('gets a check from the migration, and the probe ends it FAILED (expired_unconfirmed)', async () => {
+      const databaseClock = new ManualClock();
+      const expiresAt = new Date(databaseClock.now().getTime() + 20 * MINUTE);
+
+      // The schema as it was before the migration, with rows written by the code of that time:
+      // UNKNOWN, flagged for review, and no check date.
+      const before = PLACETOPAY_MIGRATIONS.filter((m) => m.name !== MIGRATION);
+      expect(before).toHaveLength(PLACETOPAY_MIGRATIONS.length - 1);
+      const old = new DataSource({
+        ...database.options,
+        entities: PLACETOPAY_ENTITIES,
+        migrations: before,
+      });
+      await old.initialize();
+      try {
+        await old.runMigrations();
+        const row = (id: string, kind: PlacetoPayPayment['kind']) => ({
+          id,
+          reference: `OLD-${id}`,
+          openReference: `OLD-${id}`,
+          requestId: null,
+          kind,
+          description: 'Written before the migration',
+          currency: 'COP',
+          amountMinor: 12_500_000,
+          status: PaymentStatus.UNKNOWN,
+          statusReason: 'unknown',
+          expiresAt,
+          nextCheckAt: null,
+          needsReview: true,
+          reviewReason: 'creation outcome unknown',
+          createdAt: new Date(expiresAt.getTime() - 30 * MINUTE),
+          updatedAt: new Date(expiresAt.getTime() - 30 * MINUTE),
+        });
+        await old
+          .getRepository(PlacetoPayPayment)
+          .insert([row('old-redirect', 'payment'), row('old-collect', 'collect')]);
+      } finally {
+        await old.destroy();
+      }
+
+      // The app runs the pending migration at start-up (migrationsRun), on the same database.
+      harness = await startSimulatedPayments(engine, logs, {
+        database,
+        databaseClock: { now: async () => databaseClock.now() },
+      });
+      const { app } = harness;
+      expect(
+        (await app.dataSource.query(`SELECT name FROM migrations`)).map(
+          (m: { name: string }) => m.name,
+        ),
+      ).toContain(MIGRATION);
+      expect(await app.repository.findById('old-redirect')).toMatchObject({
+        nextCheckAt: expiresAt,
+      });
+
+      // Not due before its expiration; at its deadline the probe ends it and frees the reference.
+      databaseClock.set(expiresAt.getTime() - 1);
+      expect(await app.service.runProbe()).toMatchObject({ claimed: 0 });
+      databaseClock.set(expiresAt.getTime() + EXPIRY_GRACE_MS + TIMEOUT_MS);
+      expect(await app.service.runProbe()).toMatchObject({
+        claimed: 1,
+        expiredUnconfirmed: 1,
+        errors: 0,
+      });
+      expect(await app.repository.findById('old-redirect')).toMatchObject({
+        status: 'FAILED',
+        statusReason: 'expired_unconfirmed',
+        needsReview: false,
+        openReference: null,
+        nextCheckAt: null,
+      });
+      const history = await app.repository.history('old-redirect');
+      expect(history.map((e) => [e.type, e.fromStatus, e.toStatus, e.source])).toEqual([
+        ['payment.expired_unconfirmed', 'UNKNOWN', 'FAILED', 'probe'],
+      ]);
+      // The collect charge had no buyer redirect: still UNKNOWN, left to an operator.
+      expect(await app.repository.findById('old-collect')).toMatchObject({
+        status: 'UNKNOWN',
+        needsReview: true,
+        nextCheckAt: null,
+      });
+    });
+  },
+);
+
+/** SQLite in a file: two connections in turn (before and after the migration) see one database. */
+function sqliteFile(): TestDatabase {
+  const file = join(mkdtempSync(join(tmpdir(), 'ptp-')), 'payments.sqlite');
+  return {
+    options: { type: 'better-sqlite3', database: file },
+    drop: async () => rmSync(dirname(file), { recursive: true, force: true }),
+  };
+}

@@ -8,6 +8,7 @@ import { CreatePlacetoPayInstruments1764230760000 } from './1764230760000-create
 import { IndexNotificationReference1764230790000 } from './1764230790000-index-notification-reference';
 import { CreatePlacetoPayRecurringNotifications1764230820000 } from './1764230820000-create-placetopay-recurring-notifications';
 import { TrackRecurringChargeEvents1764230880000 } from './1764230880000-track-recurring-charge-events';
+import { ScheduleUnconfirmedSessions1764230940000 } from './1764230940000-schedule-unconfirmed-sessions';
 import { AddSite1764231000000 } from './1764231000000-add-site';
 
 /** Add to your DataSource's `migrations` (see the README). */
@@ -22,5 +23,6 @@ export const PLACETOPAY_MIGRATIONS = [
   IndexNotificationReference1764230790000,
   CreatePlacetoPayRecurringNotifications1764230820000,
   TrackRecurringChargeEvents1764230880000,
+  ScheduleUnconfirmedSessions1764230940000,
   AddSite1764231000000,
 ];
