@@ -204,7 +204,9 @@ describe('readiness per site', () => {
   it('keeps one cache per site: a fresh CO answer does not hide an EC outage', async () => {
     const get = await start();
     const indicator = app!.get(PlacetoPayHealthIndicator);
-    await indicator.forSite('co').isReady();
+    // Typed under the site's key: a wrong key would not compile.
+    const first = await indicator.forSite('co').isReady();
+    expect(first['placetopay:co'].status).toBe('up');
     clock.advance(30_000);
     // EC was never asked: its first check goes to its gateway, within CO's cache window.
     ec.faults.inject('getSession', { type: 'status', status: 500 });
