@@ -3,13 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
+import { PlacetoPaySimulator, type SimulatorSite } from 'nestjs-placetopay/testing';
 import { AppModule } from './app.module';
+import { SHOP_SITES, type ShopSiteName } from './shop-catalog';
 
-export const SAMPLE_SITE = {
-  login: 'sample-shop-login',
-  secretKey: 'sample-shop-secret',
-  merchantName: 'Sample coffee shop',
+/**
+ * The merchant accounts of the embedded simulators: one per site, each on its own simulator with
+ * its own credentials, as PlacetoPay gives each country's site its own.
+ */
+export const SAMPLE_SITES: Record<ShopSiteName, SimulatorSite> = {
+  co: {
+    login: 'sample-shop-co-login',
+    secretKey: 'sample-shop-co-secret',
+    merchantName: 'Sample coffee shop (Colombia)',
+  },
+  ec: {
+    login: 'sample-shop-ec-login',
+    secretKey: 'sample-shop-ec-secret',
+    merchantName: 'Sample coffee shop (Ecuador)',
+  },
 };
 
 /** Where the embedded sample keeps its development instrument key, so restarts read saved cards. */
@@ -18,59 +30,90 @@ export const DEV_INSTRUMENT_KEY_FILE = '.tmp/sample-instrument-key';
 export interface RunningSample {
   app: INestApplication;
   url: string;
-  simulator?: PlacetoPaySimulator;
+  /** The embedded simulator of each site that has no PLACETOPAY_<SITE>_BASE_URL. */
+  simulators: Partial<Record<ShopSiteName, PlacetoPaySimulator>>;
   close(): Promise<void>;
 }
 
+/** A site's variable: `variable('co', 'BASE_URL')` is PLACETOPAY_CO_BASE_URL. */
+export function variable(site: ShopSiteName, suffix: string): string {
+  return `PLACETOPAY_${site.toUpperCase()}_${suffix}`;
+}
+
 /**
- * Starts the sample shop. Without PLACETOPAY_BASE_URL it embeds the simulator and points the
- * module at it through the same environment variables a real deployment uses; without
- * PLACETOPAY_INSTRUMENT_KEY too, it uses a development key kept in DEV_INSTRUMENT_KEY_FILE (or
+ * Starts the sample shop. Each site without its PLACETOPAY_<SITE>_BASE_URL (PLACETOPAY_CO_BASE_URL,
+ * PLACETOPAY_EC_BASE_URL) gets an embedded simulator, and the module is pointed at it through the
+ * same environment variables a real deployment uses. An embedded site without its
+ * PLACETOPAY_<SITE>_INSTRUMENT_KEY uses a development key kept in DEV_INSTRUMENT_KEY_FILE (or
  * SAMPLE_INSTRUMENT_KEY_FILE).
  */
 export async function bootstrapSample(
   port = Number(process.env.PORT ?? 3000),
 ): Promise<RunningSample> {
-  let simulator: PlacetoPaySimulator | undefined;
-  const embedded = !process.env.PLACETOPAY_BASE_URL;
-  const keyFile =
-    embedded && !process.env.PLACETOPAY_INSTRUMENT_KEY
-      ? process.env.SAMPLE_INSTRUMENT_KEY_FILE || DEV_INSTRUMENT_KEY_FILE
-      : undefined;
-  const developmentKey = keyFile ? developmentInstrumentKey(keyFile) : undefined;
+  const simulators: RunningSample['simulators'] = {};
   const variablesSet: string[] = [];
-  if (embedded) {
-    simulator = await new PlacetoPaySimulator({ sites: [SAMPLE_SITE] }).start();
-    process.env.PLACETOPAY_BASE_URL = simulator.url;
-    process.env.PLACETOPAY_LOGIN = SAMPLE_SITE.login;
-    process.env.PLACETOPAY_SECRET_KEY = SAMPLE_SITE.secretKey;
-    variablesSet.push('PLACETOPAY_BASE_URL', 'PLACETOPAY_LOGIN', 'PLACETOPAY_SECRET_KEY');
-  }
-  if (developmentKey) {
-    process.env.PLACETOPAY_INSTRUMENT_KEY = developmentKey;
-    variablesSet.push('PLACETOPAY_INSTRUMENT_KEY');
+  const set = (name: string, value: string): void => {
+    process.env[name] = value;
+    variablesSet.push(name);
+  };
+  const embedded = SHOP_SITES.map(({ name }) => name).filter(
+    (site) => !process.env[variable(site, 'BASE_URL')],
+  );
+  const keyless = embedded.filter((site) => !process.env[variable(site, 'INSTRUMENT_KEY')]);
+  const keyFile = keyless.length
+    ? process.env.SAMPLE_INSTRUMENT_KEY_FILE || DEV_INSTRUMENT_KEY_FILE
+    : undefined;
+  const developmentKey = keyFile ? developmentInstrumentKey(keyFile) : undefined;
+  try {
+    for (const site of embedded) {
+      const account = SAMPLE_SITES[site];
+      const simulator = await new PlacetoPaySimulator({ sites: [{ ...account }] }).start();
+      simulators[site] = simulator;
+      set(variable(site, 'BASE_URL'), simulator.url);
+      set(variable(site, 'LOGIN'), account.login);
+      set(variable(site, 'SECRET_KEY'), account.secretKey);
+    }
+    for (const site of keyless) set(variable(site, 'INSTRUMENT_KEY'), developmentKey!);
+  } catch (error) {
+    await stopAll(simulators, variablesSet);
+    throw error;
   }
   mkdirSync('.tmp', { recursive: true });
-  const app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
+    await app.listen(port, '127.0.0.1');
+  } catch (error) {
+    await stopAll(simulators, variablesSet);
+    throw error;
+  }
   if (keyFile)
     new Logger('Sample').log(
-      `Saved cards are encrypted with a development instrument key (${keyFile}); production sets PLACETOPAY_INSTRUMENT_KEY from a secret store`,
+      `Saved cards are encrypted with a development instrument key (${keyFile}); production sets ${keyless.map((site) => variable(site, 'INSTRUMENT_KEY')).join(' and ')} from a secret store`,
     );
-  await app.listen(port, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  // The embedded PlacetoPay notifies the shop's webhook, as the real one notifies the URL you
-  // register with PlacetoPay for your site.
-  if (simulator) simulator.sites[0].notificationUrl = `${url}/placetopay/notification`;
+  // Each embedded PlacetoPay notifies its site's webhook, as the real one notifies the URL you
+  // register with PlacetoPay for each site (docs/sites.md).
+  for (const [site, simulator] of Object.entries(simulators)) {
+    simulator.sites[0].notificationUrl = `${url}/placetopay/notification/${site}`;
+  }
   return {
     app,
     url,
-    simulator,
+    simulators,
     async close() {
       await app.close();
-      await simulator?.stop();
-      for (const key of variablesSet) delete process.env[key];
+      await stopAll(simulators, variablesSet);
     },
   };
+}
+
+async function stopAll(
+  simulators: RunningSample['simulators'],
+  variablesSet: string[],
+): Promise<void> {
+  await Promise.all(Object.values(simulators).map((simulator) => simulator.stop()));
+  for (const key of variablesSet.splice(0)) delete process.env[key];
 }
 
 /**
@@ -96,12 +139,12 @@ function developmentInstrumentKey(file: string): string {
 
 if (require.main === module) {
   bootstrapSample()
-    .then(({ url, simulator }) => {
+    .then(({ url, simulators }) => {
       const logger = new Logger('Sample');
       logger.log(`Sample shop on ${url}`);
-      if (simulator)
+      for (const [site, simulator] of Object.entries(simulators))
         logger.log(
-          `Embedded PlacetoPay simulator on ${simulator.url} (test card 4110760000000081 approves)`,
+          `Embedded PlacetoPay simulator of site ${site} on ${simulator.url} (test card 4110760000000081 approves)`,
         );
     })
     .catch((error: unknown) => {

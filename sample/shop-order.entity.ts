@@ -1,10 +1,15 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ShopSiteName } from './shop-catalog';
 
-/** The sample shop's own order. Its id is the payment reference. */
+/** The sample shop's own order. Its id is the payment reference in its site. */
 @Entity('shop_orders')
 export class ShopOrder {
   @PrimaryColumn({ type: 'varchar', length: 16 })
   id!: string;
+
+  /** The PlacetoPay site the order is paid in (its product's): `co` or `ec`. */
+  @Column({ type: 'varchar', length: 32, default: 'co' })
+  site!: ShopSiteName;
 
   @Column({ type: 'varchar', length: 32 })
   sku!: string;

@@ -1,5 +1,4 @@
 import { Body, Controller, Get, Header, Ip, Param, Post, Req, Res } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import {
@@ -9,7 +8,6 @@ import {
   PlacetoPayError,
   PlacetoPayInstrumentNotFoundError,
   PlacetoPayInstrumentRevokedError,
-  PlacetoPayService,
   TokenDecryptionError,
   type PlacetoPayInstrument,
   type PlacetoPayPayment,
@@ -17,8 +15,9 @@ import {
 import { type Person } from 'nestjs-placetopay/wire';
 import { randomBytes } from 'node:crypto';
 import type { Repository } from 'typeorm';
-import { CATALOG, type Product } from './shop-catalog';
+import { CATALOG, SHOP_SITES, type Product } from './shop-catalog';
 import { ShopOrder } from './shop-order.entity';
+import { ShopPayments } from './shop-payments';
 import { catalogPage, errorPage, orderPage } from './shop-pages';
 
 /**
@@ -37,8 +36,7 @@ const SAMPLE_BUYER: Person = {
 @Controller()
 export class ShopController {
   constructor(
-    private readonly payments: PlacetoPayService,
-    private readonly config: ConfigService,
+    private readonly payments: ShopPayments,
     @InjectRepository(ShopOrder) private readonly orders: Repository<ShopOrder>,
   ) {}
 
@@ -46,14 +44,19 @@ export class ShopController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   async catalog(): Promise<string> {
     return catalogPage(
-      CATALOG,
+      SHOP_SITES.map((site) => ({
+        site,
+        products: CATALOG.filter((product) => product.site === site.name),
+        canSaveCard: this.payments.canSaveCard(site.name),
+      })),
       await this.orders.find({ order: { id: 'ASC' } }),
-      // Saving cards needs the key that encrypts their tokens: without one, don't offer it.
-      Boolean(this.config.get<string>('PLACETOPAY_INSTRUMENT_KEY')),
     );
   }
 
-  /** The Pay button: store the order, create the payment, send the buyer to PlacetoPay. */
+  /**
+   * The Pay button: store the order, create the payment in the product's site (its merchant
+   * account, its currency), send the buyer to that site's PlacetoPay checkout.
+   */
   @Post('checkout')
   async checkout(
     @Body('sku') sku: string,
@@ -68,9 +71,9 @@ export class ShopController {
       return;
     }
     const order = await this.newOrder(product);
-    const subscribe = saveCard === '1';
+    const subscribe = saveCard === '1' && this.payments.canSaveCard(product.site);
     try {
-      const { requestId, processUrl } = await this.payments.createPayment({
+      const { requestId, processUrl } = await this.payments.of(order.site).createPayment({
         reference: order.id,
         description: product.name,
         amount: { currency: product.currency, total: product.price },
@@ -98,16 +101,19 @@ export class ShopController {
   async returned(@Param('id') id: string): Promise<string> {
     const order = await this.orders.findOneBy({ id });
     if (!order?.requestId) return errorPage('Unknown order');
+    // The order's own site: requestIds are numbered per site, another site may have the same.
+    const payments = this.payments.of(order.site);
     let payment: PlacetoPayPayment | null;
     try {
-      payment = await this.payments.syncPayment(Number(order.requestId));
+      payment = await payments.syncPayment(Number(order.requestId));
       // Let the listeners (OrderFulfilmentListener) run before rendering what they change.
-      await this.payments.deliverPendingEvents();
+      await payments.deliverPendingEvents();
     } catch {
       // PlacetoPay did not answer: show what is stored; the probe settles it later.
-      payment = await this.payments.findByRequestId(Number(order.requestId));
+      payment = await payments.findByRequestId(Number(order.requestId));
     }
-    return orderPage((await this.orders.findOneBy({ id }))!, payment, await this.savedCard(id));
+    const current = (await this.orders.findOneBy({ id }))!;
+    return orderPage(current, payment, await this.savedCard(current));
   }
 
   @Get('orders/:id')
@@ -115,17 +121,19 @@ export class ShopController {
   async order(@Param('id') id: string): Promise<string> {
     const order = await this.orders.findOneBy({ id });
     if (!order) return errorPage('Unknown order');
+    const payments = this.payments.of(order.site);
     const payment = order.requestId
-      ? await this.payments.findByRequestId(Number(order.requestId))
+      ? await payments.findByRequestId(Number(order.requestId))
       : // A charge whose outcome was in doubt has no requestId yet: its payment has our reference.
-        await this.payments.findByReference(order.id);
-    return orderPage(order, payment, await this.savedCard(id));
+        await payments.findByReference(order.id);
+    return orderPage(order, payment, await this.savedCard(order));
   }
 
   /**
    * The Charge again button: a new order for the same product, charged at once to the card the
-   * order saved (PlacetoPay's collect, no checkout page). A real shop would also check that the
-   * signed-in customer owns that card; the sample has no accounts.
+   * order saved (PlacetoPay's collect, no checkout page), in the site that saved it: a card is
+   * known to one merchant account only. A real shop would also check that the signed-in customer
+   * owns that card; the sample has no accounts.
    */
   @Post('orders/:id/charge-again')
   async chargeAgain(
@@ -149,12 +157,12 @@ export class ShopController {
       fail(404, 'Unknown order');
       return;
     }
-    const card = await this.savedCard(previous.id);
+    const card = await this.savedCard(previous);
     if (!card) {
       fail(409, 'This order saved no card, or it was removed');
       return;
     }
-    const product = CATALOG.find((p) => p.sku === previous.sku);
+    const product = CATALOG.find((p) => p.sku === previous.sku && p.site === previous.site);
     if (!product) {
       fail(409, 'This product is no longer sold');
       return;
@@ -176,8 +184,9 @@ export class ShopController {
       }
       throw error;
     }
+    const payments = this.payments.of(order.site);
     try {
-      const { requestId } = await this.payments.chargeInstrument(card.id, {
+      const { requestId } = await payments.chargeInstrument(card.id, {
         reference: order.id,
         description: product.name,
         amount: { currency: product.currency, total: product.price },
@@ -190,8 +199,7 @@ export class ShopController {
     } catch (error) {
       // An ambiguous failure (timeout) leaves the payment UNKNOWN: the charge may have happened,
       // so the order keeps waiting for PlacetoPay's notification instead of failing.
-      const inDoubt =
-        (await this.payments.findByReference(order.id))?.status === PaymentStatus.UNKNOWN;
+      const inDoubt = (await payments.findByReference(order.id))?.status === PaymentStatus.UNKNOWN;
       if (!inDoubt) await this.orders.update({ id: order.id }, { status: 'PAYMENT_FAILED' });
       const [status, message] = chargeFailure(error, inDoubt, order.id);
       fail(status, message);
@@ -199,7 +207,7 @@ export class ShopController {
     }
     try {
       // The collect usually answers APPROVED at once: let OrderFulfilmentListener mark it paid.
-      await this.payments.deliverPendingEvents();
+      await payments.deliverPendingEvents();
     } catch {
       // The deliveries are retried (and the probe runs); the order page shows what is stored.
     }
@@ -209,6 +217,7 @@ export class ShopController {
   private async newOrder(product: Product, id?: string): Promise<ShopOrder> {
     const order = this.orders.create({
       id: id ?? randomBytes(4).toString('hex').toUpperCase(),
+      site: product.site,
       sku: product.sku,
       productName: product.name,
       price: product.price,
@@ -222,8 +231,8 @@ export class ShopController {
   }
 
   /** The card an order's payment saved (its reference is the order id), if still usable. */
-  private async savedCard(orderId: string): Promise<PlacetoPayInstrument | null> {
-    const cards = await this.payments.listInstruments(orderId);
+  private async savedCard(order: ShopOrder): Promise<PlacetoPayInstrument | null> {
+    const cards = await this.payments.of(order.site).listInstruments(order.id);
     return cards.find((card) => card.status === 'active') ?? null;
   }
 }

@@ -4,12 +4,13 @@ import { DEFAULT_GATEWAY_CHECK_TIMEOUT_MS } from './gateway-check';
 export interface PlacetoPayHealthOptions {
   /**
    * Deadline of the check's one gateway call, in milliseconds. Default: the smaller of 5000 and
-   * the module's `timeoutMs`. The check never retries.
+   * the site's `timeoutMs`. The check never retries.
    */
   timeoutMs?: number;
   /**
    * How long the readiness check (`isHealthy` / `isReady`) reuses its last gateway answer, in
-   * milliseconds, read from `PLACETOPAY_CLOCK`. Default 60000; 0 asks PlacetoPay on every call.
+   * milliseconds, read from `PLACETOPAY_CLOCK`. Default 60000; 0 asks PlacetoPay on every call. Each
+   * site keeps its own answer.
    */
   cacheTtlMs?: number;
 }

@@ -1,10 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { PLACETOPAY_CLOCK, systemPlacetoPayClock, type PlacetoPayClock } from '../common/clock';
 import { PlacetoPayConfigError } from '../config/placetopay-config.error';
-import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
-import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE, isDefaultSite, siteScoped } from '../config/site-name';
 import { GATEWAY_CHECK_REQUEST_ID, checkGateway, type GatewayVerdict } from './gateway-check';
 import {
   DEFAULT_HEALTH_CACHE_TTL_MS,
@@ -13,6 +10,7 @@ import {
   PLACETOPAY_HEALTH_OPTIONS,
   type PlacetoPayHealthOptions,
 } from './placetopay-health-options';
+import { SiteGateways } from './site-gateways';
 import type { HealthIndicatorServiceLike } from './terminus-loader';
 
 /** The session the readiness check asks for (see `checkGateway`). */
@@ -39,6 +37,35 @@ export type PlacetoPayHealthResult<Key extends string = string> = Record<
   { status: 'up' | 'down' } & PlacetoPayHealthDetails
 >;
 
+/** The key a site's check reports under: `placetopay`, or `placetopay:<name>` for a named site. */
+export type PlacetoPaySiteHealthKey<Site extends string> = Site extends typeof DEFAULT_SITE
+  ? 'placetopay'
+  : `placetopay:${Site}`;
+
+/** One site's checks (`PlacetoPayHealthIndicator.forSite`), reporting under the site's key. */
+export interface PlacetoPaySiteHealth<DefaultKey extends string> {
+  /** The site checked: its registration's `name`, `default` for the unnamed one. */
+  readonly site: string;
+  isHealthy<const Key extends string = DefaultKey>(
+    key?: Key,
+    options?: PlacetoPayHealthOptions,
+  ): Promise<PlacetoPayHealthResult<Key>>;
+  isReady<const Key extends string = DefaultKey>(
+    key?: Key,
+    options?: PlacetoPayHealthOptions,
+  ): Promise<PlacetoPayHealthResult<Key>>;
+  isLive<const Key extends string = DefaultKey>(key?: Key): Promise<PlacetoPayHealthResult<Key>>;
+}
+
+/** A site's last answer and the check under way, if any: one cache per site. */
+interface SiteState {
+  /** `PlacetoPayHealth`, or `PlacetoPayHealth:<site>` for a named site. */
+  logger: Logger;
+  lastStatus?: 'up' | 'down';
+  cached?: { details: PlacetoPayHealthDetails; atMs: number };
+  running?: Promise<PlacetoPayHealthDetails>;
+}
+
 /**
  * A `@nestjs/terminus` health indicator in two forms. Readiness (`isHealthy`, alias `isReady`):
  * one authenticated session query, with a short deadline and no retry, whose answer is reused for
@@ -46,46 +73,57 @@ export type PlacetoPayHealthResult<Key extends string = string> = Record<
  * refused (with the auth code and its hint, never a secret) or when no usable answer comes
  * (timeout, network error, 5xx, 429, a body that is not PlacetoPay's). Liveness (`isLive`): never
  * calls PlacetoPay, so a gateway outage never restarts the process.
+ *
+ * Its own methods check the default (unnamed) site. `forSite('co')` checks the site registered as
+ * `PlacetoPayModule.forRoot({ name: 'co' })`, with its own options, cache and log lines, under the
+ * key `placetopay:co`: one site's gateway being down never shows another site down (docs/sites.md).
  */
 @Injectable()
 export class PlacetoPayHealthIndicator implements OnModuleInit {
-  private readonly logger = new Logger('PlacetoPayHealth');
-  private gateway?: ResolvedPlacetoPayOptions;
-  private clock: PlacetoPayClock = systemPlacetoPayClock;
-  private lastStatus?: 'up' | 'down';
-  private cached?: { details: PlacetoPayHealthDetails; atMs: number };
-  private running?: Promise<PlacetoPayHealthDetails>;
+  private readonly states = new Map<string, SiteState>();
 
   constructor(
     private readonly http: HttpService,
-    private readonly moduleRef: ModuleRef,
+    private readonly gateways: SiteGateways,
     @Inject(PLACETOPAY_HEALTH_OPTIONS) private readonly options: PlacetoPayHealthOptions,
     @Inject(PLACETOPAY_HEALTH_INDICATOR_SERVICE)
     private readonly indicators: HealthIndicatorServiceLike,
   ) {}
 
   onModuleInit(): void {
-    this.gatewayOptions();
-    try {
-      this.clock = this.moduleRef.get<PlacetoPayClock>(PLACETOPAY_CLOCK, { strict: false });
-    } catch {
-      this.clock = systemPlacetoPayClock;
-    }
+    // Start-up stops when the application registers no PlacetoPayModule at all.
+    this.gateways.requireAny();
   }
 
   /**
-   * Readiness: asks PlacetoPay, or reuses the answer of the last `cacheTtlMs`. Concurrent calls
-   * share one gateway call.
+   * The checks of one site: the `name` of its `PlacetoPayModule` registration (`default`, or no
+   * argument, for the unnamed one). A name the application does not register throws a
+   * PlacetoPayConfigError listing the registered ones.
    */
-  async isHealthy<const Key extends string = 'placetopay'>(
+  forSite<const Site extends string = typeof DEFAULT_SITE>(
+    site: Site = DEFAULT_SITE as Site,
+  ): PlacetoPaySiteHealth<PlacetoPaySiteHealthKey<Site>> {
+    this.gateways.get(site);
+    const key = (isDefaultSite(site) ? 'placetopay' : `placetopay:${site}`) as string;
+    return {
+      site,
+      isHealthy: (given?: string, options: PlacetoPayHealthOptions = {}) =>
+        this.readinessOf(site, given ?? key, options),
+      isReady: (given?: string, options: PlacetoPayHealthOptions = {}) =>
+        this.readinessOf(site, given ?? key, options),
+      isLive: (given?: string) => this.livenessOf(site, given ?? key),
+    } as PlacetoPaySiteHealth<PlacetoPaySiteHealthKey<Site>>;
+  }
+
+  /**
+   * Readiness of the default site: asks PlacetoPay, or reuses the answer of the last
+   * `cacheTtlMs`. Concurrent calls share one gateway call.
+   */
+  isHealthy<const Key extends string = 'placetopay'>(
     key: Key = 'placetopay' as Key,
     options: PlacetoPayHealthOptions = {},
   ): Promise<PlacetoPayHealthResult<Key>> {
-    checkHealthOptions(options);
-    const details = await this.readiness(options);
-    const session = this.indicators.check(key);
-    const up = details.gateway === 'reachable' && details.credentials === 'accepted';
-    return (up ? session.up(details) : session.down(details)) as PlacetoPayHealthResult<Key>;
+    return this.readinessOf(DEFAULT_SITE, key, options);
   }
 
   /** The readiness form: the same as `isHealthy`. */
@@ -97,67 +135,86 @@ export class PlacetoPayHealthIndicator implements OnModuleInit {
   }
 
   /**
-   * Liveness: up once the module is configured; never calls PlacetoPay (an unreachable gateway
-   * is a readiness matter, not a reason to restart the process).
+   * Liveness of the default site: up once the module is configured; never calls PlacetoPay (an
+   * unreachable gateway is a readiness matter, not a reason to restart the process).
    */
-  async isLive<const Key extends string = 'placetopay'>(
+  isLive<const Key extends string = 'placetopay'>(
     key: Key = 'placetopay' as Key,
   ): Promise<PlacetoPayHealthResult<Key>> {
-    this.gatewayOptions();
+    return this.livenessOf(DEFAULT_SITE, key);
+  }
+
+  private async readinessOf<Key extends string>(
+    site: string,
+    key: Key,
+    options: PlacetoPayHealthOptions,
+  ): Promise<PlacetoPayHealthResult<Key>> {
+    checkHealthOptions(options);
+    const details = await this.readiness(site, options);
+    const session = this.indicators.check(key);
+    const up = details.gateway === 'reachable' && details.credentials === 'accepted';
+    return (up ? session.up(details) : session.down(details)) as PlacetoPayHealthResult<Key>;
+  }
+
+  private async livenessOf<Key extends string>(
+    site: string,
+    key: Key,
+  ): Promise<PlacetoPayHealthResult<Key>> {
+    this.gateways.get(site);
     const details: PlacetoPayHealthDetails = { gateway: 'not-checked' };
     return this.indicators.check(key).up(details) as PlacetoPayHealthResult<Key>;
   }
 
-  private readiness(options: PlacetoPayHealthOptions): Promise<PlacetoPayHealthDetails> {
+  private readiness(
+    site: string,
+    options: PlacetoPayHealthOptions,
+  ): Promise<PlacetoPayHealthDetails> {
+    const { clock } = this.gateways.get(site);
+    const state = this.stateOf(site);
     const ttlMs = options.cacheTtlMs ?? this.options.cacheTtlMs ?? DEFAULT_HEALTH_CACHE_TTL_MS;
-    if (this.cached && this.clock.now().getTime() - this.cached.atMs < ttlMs) {
-      return Promise.resolve(this.cached.details);
+    if (state.cached && clock.now().getTime() - state.cached.atMs < ttlMs) {
+      return Promise.resolve(state.cached.details);
     }
-    this.running ??= this.ask(options).finally(() => (this.running = undefined));
-    return this.running;
+    state.running ??= this.ask(site, state, options).finally(() => (state.running = undefined));
+    return state.running;
   }
 
-  private async ask(options: PlacetoPayHealthOptions): Promise<PlacetoPayHealthDetails> {
-    const gateway = this.gatewayOptions();
+  private async ask(
+    site: string,
+    state: SiteState,
+    options: PlacetoPayHealthOptions,
+  ): Promise<PlacetoPayHealthDetails> {
+    const { options: gateway, clock } = this.gateways.get(site);
     const timeoutMs =
       options.timeoutMs ??
       this.options.timeoutMs ??
       Math.min(DEFAULT_HEALTH_TIMEOUT_MS, gateway.timeoutMs);
     const details = toDetails(await checkGateway(this.http, gateway, timeoutMs));
-    this.cached = { details, atMs: this.clock.now().getTime() };
+    state.cached = { details, atMs: clock.now().getTime() };
     const up = details.gateway === 'reachable' && details.credentials === 'accepted';
-    this.report(up ? 'up' : 'down', details);
+    this.report(state, up ? 'up' : 'down', details);
     return details;
   }
 
-  /** Logs changes only: a health endpoint is polled often. */
-  private report(status: 'up' | 'down', details: PlacetoPayHealthDetails): void {
-    if (status === this.lastStatus) return;
-    const first = this.lastStatus === undefined;
-    this.lastStatus = status;
-    if (status === 'down') {
-      this.logger.warn(`PlacetoPay is down: ${'reason' in details ? details.reason : 'unknown'}`);
-    } else if (!first) {
-      this.logger.log('PlacetoPay is up again');
+  private stateOf(site: string): SiteState {
+    let state = this.states.get(site);
+    if (!state) {
+      state = { logger: new Logger(siteScoped('PlacetoPayHealth', site)) };
+      this.states.set(site, state);
     }
+    return state;
   }
 
-  private gatewayOptions(): ResolvedPlacetoPayOptions {
-    if (this.gateway) return this.gateway;
-    try {
-      this.gateway = this.moduleRef.get<ResolvedPlacetoPayOptions>(PLACETOPAY_OPTIONS, {
-        strict: false,
-      });
-    } catch {
-      throw new PlacetoPayConfigError([
-        {
-          option: 'PlacetoPayHealthModule',
-          message:
-            'needs PlacetoPayModule: import PlacetoPayModule.forRoot() or forRootAsync() in the application',
-        },
-      ]);
+  /** Logs changes only: a health endpoint is polled often. */
+  private report(state: SiteState, status: 'up' | 'down', details: PlacetoPayHealthDetails): void {
+    if (status === state.lastStatus) return;
+    const first = state.lastStatus === undefined;
+    state.lastStatus = status;
+    if (status === 'down') {
+      state.logger.warn(`PlacetoPay is down: ${'reason' in details ? details.reason : 'unknown'}`);
+    } else if (!first) {
+      state.logger.log('PlacetoPay is up again');
     }
-    return this.gateway;
   }
 }
 

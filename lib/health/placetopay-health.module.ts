@@ -6,11 +6,13 @@ import {
   type PlacetoPayHealthOptions,
 } from './placetopay-health-options';
 import { PlacetoPayHealthIndicator, checkHealthOptions } from './placetopay-health.indicator';
+import { SiteGateways } from './site-gateways';
 import { loadTerminus } from './terminus-loader';
 
 /**
- * Provides `PlacetoPayHealthIndicator`. Import it next to `TerminusModule` and
- * `PlacetoPayModule`; `@nestjs/terminus` is loaded only here, and start-up stops with a
+ * Provides `PlacetoPayHealthIndicator`. Import it once, next to `TerminusModule` and the
+ * `PlacetoPayModule` registrations: one indicator checks every site (`forSite(name)`), each with
+ * its own cache; the settings here apply to all of them. `@nestjs/terminus` is loaded only here, and start-up stops with a
  * `PlacetoPayConfigError` saying to install it when it is missing.
  */
 @Module({
@@ -22,6 +24,7 @@ import { loadTerminus } from './terminus-loader';
       provide: PLACETOPAY_HEALTH_INDICATOR_SERVICE,
       useFactory: () => new (loadTerminus().HealthIndicatorService)(),
     },
+    SiteGateways,
     PlacetoPayHealthIndicator,
   ],
   exports: [PlacetoPayHealthIndicator],

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { SAMPLE_SITE, bootstrapSample, type RunningSample } from '../../sample/bootstrap';
+import { SAMPLE_SITES, bootstrapSample, type RunningSample } from '../../sample/bootstrap';
 import { browserAvailable, launchBrowser } from '../support/browser';
 import { captureLogs } from '../support/log-capture';
 
 const describeBrowser = browserAvailable() ? describe : describe.skip;
 
-describeBrowser('the sample shop, paying through the embedded simulator', () => {
+describeBrowser('the sample shop, paying through the embedded simulators of its two sites', () => {
   let browser: Browser;
   let page: Page;
   let sample: RunningSample;
@@ -31,11 +31,14 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     delete process.env.SAMPLE_DATABASE;
     delete process.env.SAMPLE_INSTRUMENT_KEY_FILE;
     expect(logs.lines.length).toBeGreaterThan(0);
-    expect(logs.text()).not.toContain(SAMPLE_SITE.secretKey);
+    for (const site of Object.values(SAMPLE_SITES)) {
+      expect(logs.text()).not.toContain(site.secretKey);
+    }
     expect(logs.text()).not.toContain(readFileSync(keyFile, 'utf8').trim());
     await sample?.close();
     await browser?.close();
-    expect(process.env.PLACETOPAY_INSTRUMENT_KEY).toBeUndefined();
+    expect(process.env.PLACETOPAY_CO_INSTRUMENT_KEY).toBeUndefined();
+    expect(process.env.PLACETOPAY_EC_BASE_URL).toBeUndefined();
     rmSync(keyDir, { recursive: true, force: true });
   });
 
@@ -44,10 +47,12 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
   });
   afterEach(() => page.close());
 
-  it('buys a product: catalog -> checkout page -> approved -> order page says APPROVED', async () => {
+  it('buys a product in Colombia: catalog -> checkout page -> approved -> order page says APPROVED', async () => {
     await page.goto(sample.url);
     await page.getByRole('button', { name: 'Buy Huila coffee, 250 g' }).click();
     await page.waitForURL(/\/session\/\d+\/[0-9a-f]{32}$/);
+    // Colombia's own PlacetoPay (simulator), with Colombia's merchant account.
+    expect(page.url().startsWith(sample.simulators.co!.url)).toBe(true);
     await expect(page.locator('[data-field="amount"]').textContent()).resolves.toBe('32000.00 COP');
     await page.getByLabel('Card number').fill(TEST_CARDS.approve);
     await page.getByRole('button', { name: 'Pay', exact: true }).click();
@@ -56,13 +61,66 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
     // The sample's listener marked the order paid.
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
-    // The simulator also posted its signed notification to the sample's webhook, which took it.
-    await sample.simulator!.notifications.settled();
-    expect(sample.simulator!.notifications.sent.at(-1)).toMatchObject({
-      url: `${sample.url}/placetopay/notification`,
+    await expect(page.locator('[data-site]').textContent()).resolves.toBe('Colombia');
+    // The simulator also posted its signed notification to the site's webhook, which took it.
+    await sample.simulators.co!.notifications.settled();
+    expect(sample.simulators.co!.notifications.sent.at(-1)).toMatchObject({
+      url: `${sample.url}/placetopay/notification/co`,
       responseStatus: 200,
       body: { status: { status: 'APPROVED' } },
     });
+  });
+
+  it("buys a product in Ecuador: Ecuador's site, in USD, settled through its own webhook", async () => {
+    const [co, ec] = [sample.simulators.co!, sample.simulators.ec!];
+    const coSessions = co.calls.createSession;
+    await page.goto(sample.url);
+    await expect(
+      page.getByRole('region', { name: 'Ecuador' }).getByRole('button').count(),
+    ).resolves.toBe(2);
+    await page.getByRole('button', { name: 'Buy Loja coffee, 340 g' }).click();
+    await page.waitForURL(/\/session\/\d+\/[0-9a-f]{32}$/);
+    // Ecuador's own PlacetoPay, with Ecuador's merchant account and currency.
+    expect(page.url().startsWith(ec.url)).toBe(true);
+    expect(co.calls.createSession).toBe(coSessions);
+    await expect(page.locator('[data-field="amount"]').textContent()).resolves.toBe('18.00 USD');
+    await page.getByLabel('Card number').fill(TEST_CARDS.approve);
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
+    await page.getByRole('link', { name: 'Return to the merchant' }).click();
+    await page.waitForURL(/\/orders\/[0-9A-F]{8}\/return$/);
+    const order = /\/orders\/([0-9A-F]{8})\/return$/.exec(page.url())![1];
+    await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
+    await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
+    await expect(page.locator('[data-site]').textContent()).resolves.toBe('Ecuador');
+
+    // Ecuador's PlacetoPay notified Ecuador's route, which verified it with Ecuador's secret.
+    await ec.notifications.settled();
+    const notification = ec.notifications.sent.at(-1)!;
+    expect(notification).toMatchObject({
+      url: `${sample.url}/placetopay/notification/ec`,
+      responseStatus: 200,
+      body: { status: { status: 'APPROVED' } },
+    });
+    // Signed with Ecuador's secret, it is refused on Colombia's route.
+    const crossed = await fetch(`${sample.url}/placetopay/notification/co`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(notification.body),
+    });
+    expect(crossed.status).toBe(401);
+
+    // Each site numbers its sessions from 1: the stored payments tell them apart by site.
+    const rows: Array<{ site: string; reference: string; currency: string }> = await sample.app
+      .get(DataSource)
+      .query('SELECT site, reference, currency FROM placetopay_payments WHERE "requestId" = 1');
+    expect(rows).toHaveLength(2);
+    expect(rows).toContainEqual(expect.objectContaining({ site: 'ec', reference: order }));
+    expect(rows).toContainEqual(expect.objectContaining({ site: 'co', currency: 'COP' }));
+    // The catalog lists the order with its country.
+    await page.goto(sample.url);
+    await expect(page.getByRole('link', { name: order }).locator('..').textContent()).resolves.toBe(
+      `${order} Loja coffee, 340 g (Ecuador): PAID`,
+    );
   });
 
   it('shows a rejected payment for a declining card once the buyer gives up', async () => {
@@ -94,10 +152,15 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
   it('saves the card, then charges it again from the order page: a new order, PAID', async () => {
     // The embedded sample made a development key, readable by its owner only.
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(process.env.PLACETOPAY_INSTRUMENT_KEY).toBe(readFileSync(keyFile, 'utf8').trim());
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(process.env.PLACETOPAY_CO_INSTRUMENT_KEY).toBe(key);
+    expect(process.env.PLACETOPAY_EC_INSTRUMENT_KEY).toBe(key);
 
     await page.goto(sample.url);
-    await page.getByLabel('Save my card for next time').check();
+    await page
+      .getByRole('region', { name: 'Colombia' })
+      .getByLabel('Save my card for next time')
+      .check();
     await page.getByRole('button', { name: 'Buy Huila coffee, 250 g' }).click();
     await page.waitForURL(/\/session\/\d+\/[0-9a-f]{32}$/);
     await page.getByLabel('Card number').fill(TEST_CARDS.approve);
@@ -109,7 +172,7 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
     await expect(page.locator('[data-saved-card]').textContent()).resolves.toBe('Visa •••• 0081');
 
-    const collects = sample.simulator!.calls.collect;
+    const collects = sample.simulators.co!.calls.collect;
     const form = {
       action: new URL(
         (await page.locator('form[action$="/charge-again"]').getAttribute('action'))!,
@@ -131,7 +194,7 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     });
     expect(resent.status).toBe(303);
     expect(resent.headers.get('location')).toBe(`/orders/${secondOrder}`);
-    expect(sample.simulator!.calls.collect).toBe(collects + 1);
+    expect(sample.simulators.co!.calls.collect).toBe(collects + 1);
     await expect(page.locator('h1').textContent()).resolves.toBe(`Order ${secondOrder}`);
     await expect(page.locator('[data-status]').textContent()).resolves.toBe('APPROVED');
     await expect(page.locator('[data-order-status]').textContent()).resolves.toBe('PAID');
@@ -141,7 +204,7 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
     await expect(page.getByRole('button', { name: 'Charge again' }).count()).resolves.toBe(1);
 
     // What the simulator tokenized is nowhere in the sample's database in plaintext.
-    const tokens = sample.simulator!.instruments(SAMPLE_SITE.login);
+    const tokens = sample.simulators.co!.instruments(SAMPLE_SITES.co.login);
     expect(tokens).toHaveLength(1);
     const db = sample.app.get(DataSource);
     const rows: Array<Record<string, unknown>> = await db.query(
@@ -149,7 +212,12 @@ describeBrowser('the sample shop, paying through the embedded simulator', () => 
       [firstOrder],
     );
     expect(rows).toEqual([
-      expect.objectContaining({ status: 'active', lastDigits: '0081', franchiseName: 'Visa' }),
+      expect.objectContaining({
+        site: 'co',
+        status: 'active',
+        lastDigits: '0081',
+        franchiseName: 'Visa',
+      }),
     ]);
     expect(rows[0].tokenCiphertext).toMatch(/^v1\./);
     const tables: Array<{ name: string }> = await db.query(
