@@ -1,4 +1,4 @@
-import { DEFAULT_ENVIRONMENT_PREFIX } from './environment-variables';
+import { DEFAULT_ENVIRONMENT_PREFIX, environmentVariables } from './environment-variables';
 import { PlacetoPayConfigError } from './placetopay-config.error';
 
 /** The site of a registration without `name`: its routes, job and variables are the classic ones. */
@@ -6,6 +6,25 @@ export const DEFAULT_SITE = 'default';
 
 /** A site's name: lowercase, a letter first, at most 32 characters (it is stored in `site`). */
 export const SITE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
+/**
+ * Names a site cannot take, each with the unnamed site's variable its prefix would read: site `N`
+ * reads `PLACETOPAY_N_<VARIABLE>`, so a site `event` would read the unnamed site's
+ * `PLACETOPAY_EVENT_RETRY_BASE_DELAY_MS` as one of its own.
+ */
+export function reservedSiteNames(): ReadonlyMap<string, string> {
+  const unnamed = environmentVariables().map((entry) => entry.variable);
+  const suffixes = environmentVariables('').map((entry) => entry.variable);
+  const reserved = new Map<string, string>();
+  for (const variable of unnamed) {
+    for (const suffix of suffixes) {
+      if (!variable.endsWith(`_${suffix}`)) continue;
+      const name = variable.slice(DEFAULT_ENVIRONMENT_PREFIX.length, -suffix.length - 1);
+      if (SITE_NAME_PATTERN.test(name.toLowerCase())) reserved.set(name.toLowerCase(), variable);
+    }
+  }
+  return reserved;
+}
 
 /**
  * The site a registration serves: its `name`, or `default` without one. A name that is not a
@@ -19,6 +38,15 @@ export function siteOf(name: unknown): string {
         option: 'name',
         message:
           'must be a lowercase site name: a letter, then letters, digits or _ (at most 32 characters), e.g. "co"',
+      },
+    ]);
+  }
+  const clash = reservedSiteNames().get(name);
+  if (clash) {
+    throw new PlacetoPayConfigError([
+      {
+        option: 'name',
+        message: `cannot be "${name}": its variables (PLACETOPAY_${name.toUpperCase()}_*) would include ${clash}, which is the unnamed site's; choose another name`,
       },
     ]);
   }

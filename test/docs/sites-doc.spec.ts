@@ -2,7 +2,7 @@ import * as placetopay from 'nestjs-placetopay';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentVariables } from '../../lib/config/environment-variables';
-import { SITE_NAME_PATTERN } from '../../lib/config/site-name';
+import { SITE_NAME_PATTERN, reservedSiteNames, siteOf } from '../../lib/config/site-name';
 
 const root = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -37,6 +37,12 @@ describe('docs/sites.md', () => {
       ),
     );
     expect([...clashing].sort()).toEqual(['event', 'recurring']);
+    // The module refuses exactly those.
+    expect([...reservedSiteNames().keys()].sort()).toEqual([...clashing].sort());
+    expect(() => siteOf('event')).toThrow(
+      /cannot be "event": its variables \(PLACETOPAY_EVENT_\*\) would include PLACETOPAY_EVENT_/,
+    );
+    expect(siteOf('events')).toBe('events');
     expect(sites).toContain('do not name a site `event` or `recurring`');
   });
 
