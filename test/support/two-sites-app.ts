@@ -1,7 +1,7 @@
 import type { INestApplication, Provider } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import {
   PLACETOPAY_ENTITIES,
   PLACETOPAY_MIGRATIONS,
@@ -47,6 +47,8 @@ export interface TwoSitesAppSettings {
   perSite?: Partial<Record<SiteName, PlacetoPayModuleOptions>>;
   providers?: Provider[];
   logs?: LogCapture;
+  /** Merged into the DataSource's options (a smaller pool for replicas, ...). */
+  databaseOptions?: Record<string, unknown>;
 }
 
 /**
@@ -74,11 +76,12 @@ export async function startTwoSitesApp(settings: TwoSitesAppSettings): Promise<T
       ScheduleModule.forRoot(),
       TypeOrmModule.forRoot({
         ...database.options,
+        ...(settings.databaseOptions as object),
         entities: PLACETOPAY_ENTITIES,
         migrations: PLACETOPAY_MIGRATIONS,
         migrationsRun: true,
         logging: false,
-      }),
+      } as TypeOrmModuleOptions),
       site('co', CO),
       site('ec', EC),
     ],
