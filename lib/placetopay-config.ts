@@ -5,6 +5,7 @@ import { loadPeer, type Peer } from './common/load-peer';
 import { PlacetoPayConfigError } from './config/placetopay-config.error';
 import type { ResolvedPlacetoPayOptions } from './config/placetopay-options.interface';
 import { resolvePlacetoPayOptions } from './config/resolve-options';
+import { environmentPrefixOf, isDefaultSite, siteOf, siteScoped } from './config/site-name';
 
 // The types of the option groups, for hosts that build their options in pieces.
 export type {
@@ -47,3 +48,29 @@ export const placetopayConfig: (() => ResolvedPlacetoPayOptions) &
   'placetopay',
   (): ResolvedPlacetoPayOptions => resolvePlacetoPayOptions(),
 );
+
+/**
+ * A named site's namespace, `placetopay:<name>`: its `PLACETOPAY_<NAME>_*` variables read and
+ * validated exactly as `PlacetoPayModule.forRoot({ name })` reads them (never the unnamed ones);
+ * an error names the site's variables. `placetopaySiteConfig('default')` is `placetopayConfig`.
+ * The name is checked at once, as `forRoot({ name })` checks it.
+ *
+ * ```ts
+ * const coConfig = placetopaySiteConfig('co');
+ * ConfigModule.forRoot({ load: [coConfig] }),
+ * PlacetoPayModule.forRootAsync({ name: 'co', ...coConfig.asProvider() }),
+ * ```
+ */
+export function placetopaySiteConfig(
+  name: string,
+): (() => ResolvedPlacetoPayOptions) & ConfigFactoryKeyHost<ResolvedPlacetoPayOptions> {
+  const site = siteOf(name);
+  if (isDefaultSite(site)) return placetopayConfig;
+  // `:` as in the site's other names (`placetopay-probe:co`): ConfigModule nests a dotted
+  // namespace inside `placetopay`, which would write the site into the unnamed site's options.
+  return loadNestConfig().registerAs(
+    siteScoped('placetopay', site),
+    (): ResolvedPlacetoPayOptions =>
+      resolvePlacetoPayOptions({}, process.env, environmentPrefixOf(site), site),
+  );
+}
