@@ -5,20 +5,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom } from 'rxjs';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
+import { DEFAULT_SITE, environmentPrefixOf } from '../config/site-name';
 import { createAuth } from './authentication';
-import { notPlacetoPayAnswer, transportFailure } from './errors/classify-failure';
-import { PlacetoPayAuthenticationError } from './errors/placetopay-authentication.error';
-import { PlacetoPayRequestRejectedError } from './errors/placetopay-request-rejected.error';
+import { transportFailure } from './errors/classify-failure';
+import { interpretAnswer } from './interpret-answer';
 import { PlacetoPayUnavailableError } from './errors/placetopay-unavailable.error';
 import type { PlacetoPayOperation } from './errors/placetopay.error';
 import {
-  MalformedResponseError,
   parseCancelSessionResponse,
   parseCreateSessionResponse,
   parseInvalidateTokenResponse,
   parseRedirectInformation,
   parseTransactionActionResponse,
-  peekStatus,
 } from './response-parsers';
 import { backoffDelay, isRetryable } from './retry-policy';
 import {
@@ -65,6 +63,11 @@ export class PlacetoPayClient {
     private readonly http: HttpService,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
+
+  /** The variable hints name: the site's own (`PLACETOPAY_CO_BASE_URL` for site `co`). */
+  private get baseUrlVariable(): string {
+    return `${environmentPrefixOf(this.options.site ?? DEFAULT_SITE)}BASE_URL`;
+  }
 
   /** Creates a checkout session. Never retried: PlacetoPay has no idempotency key for it. */
   async createSession(request: CreateSessionRequest): Promise<CreateSessionResponse> {
@@ -237,7 +240,13 @@ export class PlacetoPayClient {
         }),
       );
     } catch (error) {
-      const failure = transportFailure(operation, error, deadline.aborted, timeoutMs);
+      const failure = transportFailure(
+        operation,
+        error,
+        deadline.aborted,
+        timeoutMs,
+        this.baseUrlVariable,
+      );
       this.logger.debug(
         `POST ${path} failed after ${Math.round(performance.now() - started)} ms: ${failure.kind}`,
       );
@@ -248,82 +257,10 @@ export class PlacetoPayClient {
     this.logger.debug(
       `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
-    return this.interpret(operation, response, parse);
-  }
-
-  private interpret<T>(
-    operation: PlacetoPayOperation,
-    response: AxiosResponse<string>,
-    parse: (body: unknown) => T,
-  ): T {
-    const httpStatus = response.status;
-    let json: unknown;
-    let parsed = false;
     try {
-      json = JSON.parse(typeof response.data === 'string' ? response.data : '');
-      parsed = true;
-    } catch {
-      parsed = false;
-    }
-    const status = parsed ? peekStatus(json) : null;
-
-    if (httpStatus === 401 || status?.reason === 401 || status?.reason === '401') {
-      const match = /(\d{3,5})\D*$/.exec(status?.message ?? '');
-      return this.fail(
-        new PlacetoPayAuthenticationError(
-          operation,
-          match ? Number(match[1]) : undefined,
-          status?.message ?? undefined,
-        ),
-      );
-    }
-    if (httpStatus === 429 || httpStatus >= 500) {
-      return this.fail(
-        new PlacetoPayUnavailableError(
-          operation,
-          httpStatus === 429 ? 'rate_limited' : 'server_error',
-          status?.message ?? 'PlacetoPay answered with an error status',
-          true,
-          httpStatus,
-          1,
-          retryAfterMs(response.headers?.['retry-after']),
-        ),
-      );
-    }
-    if (status?.status === 'FAILED' || (status && (httpStatus < 200 || httpStatus >= 300))) {
-      return this.fail(
-        new PlacetoPayRequestRejectedError(operation, status.reason, status.message, httpStatus),
-      );
-    }
-    if (!parsed || httpStatus < 200 || httpStatus >= 300) {
-      const body = typeof response.data === 'string' ? response.data : '';
-      const contentType = response.headers?.['content-type'];
-      // Not PlacetoPay's answer at all: it never acted on the request (docs/protocol.md §10).
-      const foreign = notPlacetoPayAnswer(operation, httpStatus, contentType, body, parsed);
-      return this.fail(
-        foreign ??
-          new PlacetoPayUnavailableError(
-            operation,
-            'malformed_response',
-            `HTTP ${httpStatus} with a body that is not a PlacetoPay answer (is PLACETOPAY_BASE_URL right?)`,
-            true,
-            httpStatus,
-          ),
-      );
-    }
-    try {
-      return parse(json);
+      return interpretAnswer(operation, response, parse, this.baseUrlVariable);
     } catch (error) {
-      if (!(error instanceof MalformedResponseError)) throw error;
-      return this.fail(
-        new PlacetoPayUnavailableError(
-          operation,
-          'malformed_response',
-          error.message,
-          true,
-          httpStatus,
-        ),
-      );
+      return this.fail(error as Error);
     }
   }
 
@@ -331,9 +268,4 @@ export class PlacetoPayClient {
     this.logger.debug(error.message);
     throw error;
   }
-}
-
-function retryAfterMs(header: unknown): number | undefined {
-  if (typeof header !== 'string' || !/^\d{1,5}$/.test(header.trim())) return undefined;
-  return Number(header.trim()) * 1000;
 }

@@ -1,12 +1,16 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Test } from '@nestjs/testing';
 import {
+  PlacetoPayClient,
+  PlacetoPayModule,
   PlacetoPayUnavailableError,
+  getPlacetoPayClientToken,
   type CreatePaymentInput,
   type PlacetoPayModuleOptions,
 } from 'nestjs-placetopay';
 import { enginesUnderTest } from '../support/databases';
-import { SECRET_KEY } from '../support/fixtures';
+import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs, secretsIn } from '../support/log-capture';
 import { startPaymentsApp, type PaymentsApp } from '../support/payments-app';
 import { ScriptedServer } from '../support/scripted-server';
@@ -74,7 +78,7 @@ describe('a create that provably never reached PlacetoPay', () => {
   async function expectReferenceFree(request: CreatePaymentInput) {
     // Not PlacetoPayDuplicatePaymentError: the failed payment no longer blocks its reference.
     await expect(app!.service.createPayment({ ...request })).rejects.toMatchObject({
-      code: expect.not.stringMatching('PLACETOPAY_DUPLICATE_PAYMENT'),
+      code: expect.not.stringMatching('placetopay_duplicate_payment'),
     });
     const attempts = await app!.service.listByReference(request.reference);
     expect(attempts.map((p) => p.status)).toEqual(['FAILED', 'FAILED']);
@@ -170,5 +174,63 @@ describe('a create that provably never reached PlacetoPay', () => {
     expect(error).toMatchObject({ mayHaveReachedGateway: true });
     expect(payment).toMatchObject({ status: 'UNKNOWN', needsReview: true });
     expect(payment.openReference).toBe(request.reference);
+  });
+});
+
+describe("a named site's hints", () => {
+  it('name its own base URL variable (PLACETOPAY_EC_BASE_URL), for a refused port and a 404 page', async () => {
+    const closed = await new ScriptedServer().start();
+    const refusedUrl = closed.url;
+    await closed.stop();
+    const page = await new ScriptedServer().start();
+    page.reply({
+      status: 404,
+      headers: { 'Content-Type': 'text/html' },
+      body: '<html>Not found</html>',
+    });
+    const clientOf = async (baseUrl: string) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          PlacetoPayModule.forRoot({
+            name: 'ec',
+            clientOnly: true,
+            login: LOGIN,
+            secretKey: SECRET_KEY,
+            baseUrl,
+            verifyCredentials: 'off',
+          }),
+        ],
+      }).compile();
+      return {
+        client: moduleRef.get<PlacetoPayClient>(getPlacetoPayClientToken('ec')),
+        close: () => moduleRef.close(),
+      };
+    };
+    const session = {
+      payment: { reference: 'EC-1', description: 'd', amount: { currency: 'USD', total: 10 } },
+      returnUrl: 'https://shop.example.com/return',
+      ipAddress: '127.0.0.1',
+      userAgent: 'jest',
+      expiration: new Date(Date.now() + 30 * 60_000).toISOString(),
+    };
+    try {
+      for (const [baseUrl, hint] of [
+        [refusedUrl, /^nothing listens at PLACETOPAY_EC_BASE_URL/],
+        [page.url, /^PLACETOPAY_EC_BASE_URL answers 404 HTML/],
+      ] as const) {
+        const { client, close } = await clientOf(baseUrl);
+        try {
+          const error = (await client.createSession(session).catch((e: unknown) => e)) as {
+            hint?: string;
+          };
+          expect(error).toBeInstanceOf(PlacetoPayUnavailableError);
+          expect(error.hint).toMatch(hint);
+        } finally {
+          await close();
+        }
+      }
+    } finally {
+      await page.stop();
+    }
   });
 });

@@ -22,10 +22,13 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-const CAUSES: Record<string, string> = {
-  ENOTFOUND: 'PLACETOPAY_BASE_URL names a host that does not resolve: is the base URL right?',
-  EAI_AGAIN: 'the DNS lookup of PLACETOPAY_BASE_URL failed: is DNS reachable from this server?',
-  ECONNREFUSED: 'nothing listens at PLACETOPAY_BASE_URL: is the base URL (and its port) right?',
+/** The unnamed site's base URL variable; a named site's client passes its own (PLACETOPAY_CO_BASE_URL). */
+const BASE_URL_VARIABLE = 'PLACETOPAY_BASE_URL';
+
+const CAUSES: Record<string, (variable: string) => string> = {
+  ENOTFOUND: (v) => `${v} names a host that does not resolve: is the base URL right?`,
+  EAI_AGAIN: (v) => `the DNS lookup of ${v} failed: is DNS reachable from this server?`,
+  ECONNREFUSED: (v) => `nothing listens at ${v}: is the base URL (and its port) right?`,
 };
 
 /**
@@ -48,6 +51,7 @@ export function transportFailure(
   error: unknown,
   deadlinePassed: boolean,
   timeoutMs: number,
+  baseUrlVariable = BASE_URL_VARIABLE,
 ): PlacetoPayUnavailableError {
   const code = isAxiosError(error) ? error.code : (error as { code?: string })?.code;
   if (deadlinePassed || code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
@@ -60,7 +64,7 @@ export function transportFailure(
   }
   const message = error instanceof Error ? error.message : 'unknown transport error';
   if (tlsHandshakeFailed(code, message)) {
-    const hint = `the TLS handshake with PLACETOPAY_BASE_URL failed (${code}): is it an https address of PlacetoPay, on the right port?`;
+    const hint = `the TLS handshake with ${baseUrlVariable} failed (${code}): is it an https address of PlacetoPay, on the right port?`;
     return new PlacetoPayUnavailableError(
       operation,
       'network',
@@ -73,7 +77,7 @@ export function transportFailure(
     );
   }
   const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-  const hint = notSent ? CAUSES[code] : undefined;
+  const hint = notSent ? CAUSES[code]?.(baseUrlVariable) : undefined;
   return new PlacetoPayUnavailableError(
     operation,
     'network',
@@ -98,13 +102,14 @@ export function notPlacetoPayAnswer(
   contentType: unknown,
   body: string,
   parsed: boolean,
+  baseUrlVariable = BASE_URL_VARIABLE,
 ): PlacetoPayUnavailableError | null {
   const type = typeof contentType === 'string' ? contentType.toLowerCase() : '';
   const html = type.includes('html') || /^\s*</.test(body);
   const notJson = !parsed && !type.includes('json');
   if (httpStatus !== 404 && httpStatus !== 405 && !html && !notJson) return null;
   const what = html ? 'HTML' : parsed ? 'JSON that is not a PlacetoPay answer' : 'a non-JSON body';
-  const hint = `PLACETOPAY_BASE_URL answers ${httpStatus} ${what}: is the base URL right?`;
+  const hint = `${baseUrlVariable} answers ${httpStatus} ${what}: is the base URL right?`;
   return new PlacetoPayUnavailableError(
     operation,
     'malformed_response',
