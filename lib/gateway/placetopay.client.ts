@@ -186,7 +186,7 @@ export class PlacetoPayClient {
           throw new PlacetoPayUnavailableError(
             operation,
             error.kind,
-            `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}; last: ${error.message}`,
+            `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}; last: ${error.detail}`,
             error.mayHaveReachedGateway,
             error.httpStatus,
             attempt,

@@ -406,6 +406,8 @@ describe('PlacetoPayClient on the wire', () => {
       server.otherwise({ status: 502, body: 'bad gateway' });
       const error = (await failure(client.getSession(8))) as PlacetoPayUnavailableError;
       expect(error).toMatchObject({ kind: 'server_error', httpStatus: 502, attempts: 2 });
+      // One "may have reached" clause, not the last attempt's as well.
+      expect(error.message.match(/may have reached PlacetoPay/g)).toHaveLength(1);
       expect(server.requests).toHaveLength(2);
     });
 

@@ -16,7 +16,8 @@ export class PlacetoPayUnavailableError extends PlacetoPayError {
   constructor(
     operation: PlacetoPayOperation,
     readonly kind: UnavailableKind,
-    detail: string,
+    /** What failed, without the "may have reached" clause the message adds. */
+    readonly detail: string,
     /**
      * False only when the request certainly never left this machine (connection refused, DNS
      * failure). When true, PlacetoPay may have acted on it: query before trying again.
