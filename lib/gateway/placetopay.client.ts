@@ -11,6 +11,7 @@ import { PlacetoPayAuthenticationError } from './errors/placetopay-authenticatio
 import { PlacetoPayRequestRejectedError } from './errors/placetopay-request-rejected.error';
 import { PlacetoPayUnavailableError } from './errors/placetopay-unavailable.error';
 import type { PlacetoPayOperation } from './errors/placetopay.error';
+import { noteHttpStatus, observeGatewayCall } from './gateway-telemetry';
 import {
   MalformedResponseError,
   parseCancelSessionResponse,
@@ -205,8 +206,13 @@ export class PlacetoPayClient {
     }
   }
 
+  /** One attempt, measured and traced (gateway-telemetry.ts). */
+  private call<T>(...call: [PlacetoPayOperation, string, object, (body: unknown) => T]) {
+    return observeGatewayCall(this.options.site, call[0], () => this.attempt(...call));
+  }
+
   /** One attempt: a fresh auth block, a hard deadline, and a typed outcome. */
-  private async call<T>(
+  private async attempt<T>(
     operation: PlacetoPayOperation,
     path: string,
     payload: object,
@@ -248,6 +254,7 @@ export class PlacetoPayClient {
     this.logger.debug(
       `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
+    noteHttpStatus(response.status);
     return this.interpret(operation, response, parse);
   }
 
