@@ -130,7 +130,8 @@ export class AttributeSets {
 
   constructor(private readonly keys: readonly string[]) {}
 
-  get(site: string, a = '', b = '', c = ''): Attributes {
+  get(siteName: string | undefined, a = '', b = '', c = ''): Attributes {
+    const site = siteOf(siteName);
     let bySite = this.sets.get(site);
     if (!bySite) this.sets.set(site, (bySite = new Map()));
     const key = a + '\u0000' + b;
@@ -146,6 +147,11 @@ export class AttributeSets {
     }
     return set;
   }
+}
+
+/** A registration's site as the attributes name it: `default` for the unnamed one. */
+export function siteOf(site: string | undefined): string {
+  return site || 'default';
 }
 
 let tracer: { provider: unknown; tracer: Tracer } | undefined;

@@ -6,6 +6,7 @@ import {
   instruments,
   otelApi,
   secondsSince,
+  siteOf,
 } from '../common/telemetry';
 import { PlacetoPayError, type PlacetoPayOperation } from './errors/placetopay.error';
 
@@ -42,7 +43,7 @@ function optionsFor(site: string, operation: string): SpanOptions {
     options = {
       kind: SPAN_KIND.CLIENT,
       attributes: {
-        'placetopay.site': site,
+        'placetopay.site': siteOf(site),
         'placetopay.operation': operation,
         'http.request.method': 'POST',
       },

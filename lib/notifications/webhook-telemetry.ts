@@ -7,6 +7,7 @@ import {
   failSpan,
   instruments,
   otelApi,
+  siteOf,
   startSpan,
   withContext,
   withSpan,
@@ -48,7 +49,7 @@ function optionsFor(site: string, route: WebhookRoute): SpanOptions {
   if (!options) {
     options = {
       kind: SPAN_KIND.SERVER,
-      attributes: { 'placetopay.site': site, 'placetopay.route': route },
+      attributes: { 'placetopay.site': siteOf(site), 'placetopay.route': route },
     };
     spanOptions.set(key, options);
   }
