@@ -36,6 +36,8 @@ export function observeDelivery<T>(
     `placetopay.deliver ${listener}`,
     {
       kind: SPAN_KIND.CONSUMER,
+      // A trace of its own: a pass started by one change delivers others' events too.
+      root: true,
       attributes: {
         'placetopay.site': event.site,
         'placetopay.listener': listener,
