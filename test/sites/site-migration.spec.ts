@@ -84,6 +84,8 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
   (_name, engine) => {
     let database: TestDatabase;
     let dataSource: DataSource;
+    /** AddSite and the migrations after it: undone to arrange, then run again. */
+    const addSite = PLACETOPAY_MIGRATIONS.findIndex((m) => m.name === 'AddSite1764231000000');
 
     beforeAll(async () => {
       database = await engine.create();
@@ -95,7 +97,6 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       await dataSource.initialize();
       // Every migration before AddSite, then a single-site install's rows.
       await dataSource.runMigrations();
-      const addSite = PLACETOPAY_MIGRATIONS.findIndex((m) => m.name === 'AddSite1764231000000');
       for (let i = addSite; i < PLACETOPAY_MIGRATIONS.length; i++) {
         await dataSource.undoLastMigration();
       }
@@ -170,7 +171,9 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       // runMigrations but not for a revert: the payments' events would block it.
       const sqlite = engine.name === 'sqlite';
       if (sqlite) await dataSource.query('PRAGMA foreign_keys = OFF');
-      await dataSource.undoLastMigration();
+      for (let i = addSite; i < PLACETOPAY_MIGRATIONS.length; i++) {
+        await dataSource.undoLastMigration();
+      }
       if (sqlite) await dataSource.query('PRAGMA foreign_keys = ON');
       const runner = dataSource.createQueryRunner();
       try {
