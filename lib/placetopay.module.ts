@@ -36,6 +36,7 @@ import { DatabaseClock } from './persistence/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
 import { ProbeRunner } from './probe/probe-runner';
 import { ProbeBacklogGauge } from './probe/probe-telemetry';
+import { ReviewGauge } from './payments/payment-telemetry';
 import { PROBE_FOLLOW_UPS, type ProbeFollowUps } from './probe/probe-follow-ups';
 import { ProbeScheduler } from './probe/probe-scheduler';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
@@ -90,6 +91,7 @@ const PAYMENT_PROVIDERS = [
   PaymentCreation,
   PaymentReversals,
   PaymentReview,
+  ReviewGauge,
   InstrumentCommands,
   DatabaseClock,
   ProbeLeases,

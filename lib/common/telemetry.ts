@@ -5,6 +5,7 @@ import type {
   Histogram,
   Link,
   Meter,
+  ObservableCallback,
   ObservableGauge,
   Span,
   SpanContext,
@@ -66,6 +67,7 @@ export interface PlacetoPayInstruments {
   probeBacklog: ObservableGauge;
   outboxDeliveries: ObservableGauge;
   paymentsFinal: Counter;
+  paymentsReview: ObservableGauge;
 }
 
 /** Seconds: from a few milliseconds (a gateway call) to hours (a notification left to settle). */
@@ -105,6 +107,10 @@ function createInstruments(meter: Meter): PlacetoPayInstruments {
       description: 'Payments reaching a final status, by status',
       unit: '{payment}',
     }),
+    paymentsReview: meter.createObservableGauge('placetopay.payments.review', {
+      description: 'Payments a person has to look at (listPaymentsNeedingReview)',
+      unit: '{payment}',
+    }),
   };
 }
 
@@ -119,6 +125,21 @@ export function instruments(): PlacetoPayInstruments | null {
     meters = { provider, instruments: createInstruments(provider.getMeter(TELEMETRY_SCOPE)) };
   }
   return meters.instruments;
+}
+
+/**
+ * Adds `callback` to the gauge `pick` chooses, of the current meter provider: it runs when a
+ * metric reader collects, never otherwise. Returns what removes it (a no-op without metrics).
+ */
+export function observeGauge(
+  pick: (instruments: PlacetoPayInstruments) => ObservableGauge,
+  callback: ObservableCallback,
+): () => void {
+  const current = instruments();
+  if (!current) return () => undefined;
+  const gauge = pick(current);
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
 }
 
 /**

@@ -4,14 +4,14 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { ObservableCallback, ObservableGauge, ObservableResult } from '@opentelemetry/api';
+import type { ObservableResult } from '@opentelemetry/api';
 import type { Repository } from 'typeorm';
 import {
   AttributeSets,
   SPAN_KIND,
   inSpan,
-  instruments,
   linksTo,
+  observeGauge,
   otelApi,
 } from '../common/telemetry';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
@@ -62,7 +62,7 @@ const deliveries = new AttributeSets(['placetopay.listener', 'placetopay.state']
  */
 @Injectable()
 export class OutboxGauge implements OnApplicationBootstrap, OnApplicationShutdown {
-  private registered?: { gauge: ObservableGauge; callback: ObservableCallback };
+  private unobserve = (): void => undefined;
 
   constructor(
     @InjectSiteRepository(PlacetoPayEventDelivery)
@@ -72,16 +72,14 @@ export class OutboxGauge implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    const gauge = instruments()?.outboxDeliveries;
-    if (!gauge) return;
-    const callback: ObservableCallback = (result) => this.observe(result);
-    gauge.addCallback(callback);
-    this.registered = { gauge, callback };
+    this.unobserve = observeGauge(
+      (instruments) => instruments.outboxDeliveries,
+      (result) => this.observe(result),
+    );
   }
 
   onApplicationShutdown(): void {
-    this.registered?.gauge.removeCallback(this.registered.callback);
-    this.registered = undefined;
+    this.unobserve();
   }
 
   private async observe(result: ObservableResult): Promise<void> {

@@ -4,7 +4,6 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { ObservableCallback, ObservableGauge } from '@opentelemetry/api';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import {
@@ -12,6 +11,7 @@ import {
   SPAN_KIND,
   inSpan,
   instruments,
+  observeGauge,
   otelApi,
   secondsSince,
 } from '../common/telemetry';
@@ -40,7 +40,7 @@ export function observeProbePass<T>(site: string, pass: () => Promise<T>): Promi
  */
 @Injectable()
 export class ProbeBacklogGauge implements OnApplicationBootstrap, OnApplicationShutdown {
-  private registered?: { gauge: ObservableGauge; callback: ObservableCallback };
+  private unobserve = (): void => undefined;
 
   constructor(
     private readonly leases: ProbeLeases,
@@ -49,18 +49,16 @@ export class ProbeBacklogGauge implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    const gauge = instruments()?.probeBacklog;
-    if (!gauge) return;
     const attributes = sites.get(this.options.site);
-    const callback: ObservableCallback = async (result) => {
-      result.observe(await this.leases.countDue(await this.clock.now()), attributes);
-    };
-    gauge.addCallback(callback);
-    this.registered = { gauge, callback };
+    this.unobserve = observeGauge(
+      (instruments) => instruments.probeBacklog,
+      async (result) => {
+        result.observe(await this.leases.countDue(await this.clock.now()), attributes);
+      },
+    );
   }
 
   onApplicationShutdown(): void {
-    this.registered?.gauge.removeCallback(this.registered.callback);
-    this.registered = undefined;
+    this.unobserve();
   }
 }

@@ -9,6 +9,7 @@ import {
   PaymentStatus,
   PlacetoPayClient,
   PlacetoPayModule,
+  PlacetoPayPayment,
   PlacetoPayPaymentEvent,
   PlacetoPayService,
   getPlacetoPayClientToken,
@@ -432,6 +433,16 @@ describe('OpenTelemetry metrics and spans (real SDK, two sites, simulators)', ()
     } finally {
       simEc.sites[0].notificationUrl = url;
     }
+  });
+
+  it('gauges the review list per site', async () => {
+    const payments = app.get(DataSource).getRepository(PlacetoPayPayment);
+    const review = async (site: string) =>
+      valueOf(await telemetry.collect(), 'placetopay.payments.review', { 'placetopay.site': site });
+    expect([await review('co'), await review('ec')]).toEqual([0, 0]);
+    const onCo = await co.findByReference('OTEL-CO-2');
+    await payments.update({ id: onCo!.id }, { needsReview: true, reviewReason: 'test' });
+    expect([await review('co'), await review('ec')]).toEqual([1, 0]);
   });
 
   it('exports no secret, login, auth datum, reference or card number', async () => {
