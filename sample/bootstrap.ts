@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import { AppModule } from './app.module';
+import { metricsWanted, startSampleMetrics } from './metrics';
 
 export const SAMPLE_SITE = {
   login: 'sample-shop-login',
@@ -26,10 +27,12 @@ export interface RunningSample {
  * Starts the sample shop. Without PLACETOPAY_BASE_URL it embeds the simulator and points the
  * module at it through the same environment variables a real deployment uses; without
  * PLACETOPAY_INSTRUMENT_KEY too, it uses a development key kept in DEV_INSTRUMENT_KEY_FILE (or
- * SAMPLE_INSTRUMENT_KEY_FILE).
+ * SAMPLE_INSTRUMENT_KEY_FILE). With `withMetrics` (SAMPLE_METRICS=1 or `--metrics`), it serves its
+ * OpenTelemetry metrics on `/metrics` for Prometheus.
  */
 export async function bootstrapSample(
   port = Number(process.env.PORT ?? 3000),
+  withMetrics = metricsWanted(),
 ): Promise<RunningSample> {
   let simulator: PlacetoPaySimulator | undefined;
   const embedded = !process.env.PLACETOPAY_BASE_URL;
@@ -51,7 +54,10 @@ export async function bootstrapSample(
     variablesSet.push('PLACETOPAY_INSTRUMENT_KEY');
   }
   mkdirSync('.tmp', { recursive: true });
+  // Before the app: the module's gauges register with the meter provider when it starts.
+  const metrics = withMetrics ? startSampleMetrics() : undefined;
   const app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
+  metrics?.serve(app);
   if (keyFile)
     new Logger('Sample').log(
       `Saved cards are encrypted with a development instrument key (${keyFile}); production sets PLACETOPAY_INSTRUMENT_KEY from a secret store`,
@@ -68,6 +74,7 @@ export async function bootstrapSample(
     async close() {
       await app.close();
       await simulator?.stop();
+      await metrics?.stop();
       for (const key of variablesSet) delete process.env[key];
     },
   };
@@ -99,6 +106,7 @@ if (require.main === module) {
     .then(({ url, simulator }) => {
       const logger = new Logger('Sample');
       logger.log(`Sample shop on ${url}`);
+      if (metricsWanted()) logger.log(`Metrics for Prometheus on ${url}/metrics`);
       if (simulator)
         logger.log(
           `Embedded PlacetoPay simulator on ${simulator.url} (test card 4110760000000081 approves)`,
