@@ -347,6 +347,47 @@ describe('OpenTelemetry metrics and spans (real SDK, two sites, simulators)', ()
     expect(count('forged', 'session', 'ec')).toBe(0);
   });
 
+  it('settles each of many notifications arriving together in its own webhook trace', async () => {
+    const created = [];
+    for (let i = 0; i < 6; i++) created.push(await create(co, `OTEL-CO-MANY-${i}`));
+    // Approved at the simulator without its notifications: the test posts them all at once.
+    const notificationUrl = simCo.sites[0].notificationUrl;
+    simCo.sites[0].notificationUrl = undefined;
+    for (const { requestId } of created) simCo.approve(requestId);
+    simCo.sites[0].notificationUrl = notificationUrl;
+    const date = new Date().toISOString();
+    const answers = await Promise.all(
+      created.map(({ requestId }, i) =>
+        postBody(`${url}/placetopay/notification/co`, {
+          requestId,
+          reference: `OTEL-CO-MANY-${i}`,
+          status: { status: 'APPROVED', reason: '00', message: 'ok', date },
+          signature: signNotification({
+            requestId,
+            status: 'APPROVED',
+            date,
+            secretKey: CO.secretKey,
+          }),
+        }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    await siteProvider<NotificationInbox>(app, 'co', NotificationInbox).idle();
+    const events = app.get(DataSource).getRepository(PlacetoPayPaymentEvent);
+    const traces = new Set<string>();
+    for (const { payment } of created) {
+      const approved = await events.findOneByOrFail({
+        paymentId: payment.id,
+        type: 'payment.approved',
+      });
+      traces.add(approved.traceparent!.split('-')[1]);
+    }
+    // Six webhook requests, six traces: none settled in another's (the queue runs them later).
+    const webhooks = spansNamed('placetopay.webhook session');
+    expect(webhooks).toHaveLength(6);
+    expect([...traces].sort()).toEqual(webhooks.map((span) => span.spanContext().traceId).sort());
+  });
+
   it('measures every gateway outcome by operation', async () => {
     const client = app.get<PlacetoPayClient>(getPlacetoPayClientToken('ec'));
     const onEc = await create(ec, 'OTEL-EC-2', 'USD');
