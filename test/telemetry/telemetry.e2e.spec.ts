@@ -486,6 +486,51 @@ describe('OpenTelemetry metrics and spans (real SDK, two sites, simulators)', ()
     expect([await review('co'), await review('ec')]).toEqual([1, 0]);
   });
 
+  it('counts a notification held while the database cannot store it', async () => {
+    const onCo = await create(co, 'OTEL-CO-HELD');
+    const notificationUrl = simCo.sites[0].notificationUrl;
+    simCo.sites[0].notificationUrl = undefined;
+    simCo.approve(onCo.requestId);
+    simCo.sites[0].notificationUrl = notificationUrl;
+    const date = new Date().toISOString();
+    const body = {
+      requestId: onCo.requestId,
+      reference: 'OTEL-CO-HELD',
+      status: { status: 'APPROVED', reason: '00', message: 'ok', date },
+      signature: signNotification({
+        requestId: onCo.requestId,
+        status: 'APPROVED',
+        date,
+        secretKey: CO.secretKey,
+      }),
+    };
+    const dataSource = app.get(DataSource);
+    const rename = (from: string, to: string) =>
+      dataSource.query(`ALTER TABLE "${from}" RENAME TO "${to}"`);
+    const inbox = siteProvider<NotificationInbox>(app, 'co', NotificationInbox);
+    const before = await telemetry.collect();
+    await rename('placetopay_notifications', 'placetopay_notifications_away');
+    try {
+      expect((await postBody(`${url}/placetopay/notification/co`, body)).status).toBe(200);
+      expect(inbox.heldCount).toBe(1);
+    } finally {
+      await rename('placetopay_notifications_away', 'placetopay_notifications');
+    }
+    await inbox.writeHeld();
+    await inbox.idle();
+    expect((await co.findByRequestId(onCo.requestId))?.status).toBe(PaymentStatus.APPROVED);
+    expect(spansNamed('placetopay.webhook session')[0].attributes['placetopay.outcome']).toBe(
+      'held',
+    );
+    const held = (points: MetricPoint[]) =>
+      valueOf(points, 'placetopay.notifications', {
+        'placetopay.site': 'co',
+        'placetopay.route': 'session',
+        'placetopay.outcome': 'held',
+      });
+    expect(held(await telemetry.collect()) - held(before)).toBe(1);
+  });
+
   it('exports no secret, login, auth datum, reference or card number', async () => {
     // One more flow, with a listener failing on a card number, then everything exported.
     const onEc = await create(ec, 'OTEL-EC-9', 'USD');
