@@ -142,29 +142,41 @@ export function observeGauge(
   return () => gauge.removeCallback(callback);
 }
 
+/** Values made once per key pair and kept: looking one up allocates nothing. */
+export class PairMemo<T> {
+  private readonly values = new Map<string, Map<string, T>>();
+
+  constructor(private readonly make: (a: string, b: string) => T) {}
+
+  get(a: string, b: string): T {
+    let byA = this.values.get(a);
+    if (!byA) this.values.set(a, (byA = new Map()));
+    let value = byA.get(b);
+    if (value === undefined) byA.set(b, (value = this.make(a, b)));
+    return value;
+  }
+}
+
 /**
  * Attribute sets built once per combination of values and reused: recording a measurement
  * allocates none. `keys` name up to three attributes after `placetopay.site`.
  */
 export class AttributeSets {
-  private readonly sets = new Map<string, Map<string, Map<string, Attributes>>>();
+  private readonly sets = new Map<string, PairMemo<Map<string, Attributes>>>();
 
   constructor(private readonly keys: readonly string[]) {}
 
   get(siteName: string | undefined, a = '', b = '', c = ''): Attributes {
     const site = siteOf(siteName);
     let bySite = this.sets.get(site);
-    if (!bySite) this.sets.set(site, (bySite = new Map()));
-    const key = a + '\u0000' + b;
-    let byKey = bySite.get(key);
-    if (!byKey) bySite.set(key, (byKey = new Map()));
-    let set = byKey.get(c);
+    if (!bySite) this.sets.set(site, (bySite = new PairMemo(() => new Map())));
+    const byC = bySite.get(a, b);
+    let set = byC.get(c);
     if (!set) {
       set = { 'placetopay.site': site };
-      [a, b, c].forEach((value, i) => {
-        if (i < this.keys.length) set![this.keys[i]] = value;
-      });
-      byKey.set(c, set);
+      const values = [a, b, c];
+      this.keys.forEach((key, i) => (set![key] = values[i]));
+      byC.set(c, set);
     }
     return set;
   }

@@ -1,6 +1,7 @@
 import type { SpanOptions } from '@opentelemetry/api';
 import {
   AttributeSets,
+  PairMemo,
   SPAN_KIND,
   inSpan,
   instruments,
@@ -34,24 +35,14 @@ function describeFailure(error: unknown): string {
 }
 
 const durations = new AttributeSets(['placetopay.operation', 'placetopay.outcome']);
-const spanOptions = new Map<string, SpanOptions>();
-
-function optionsFor(site: string, operation: string): SpanOptions {
-  const key = `${site}\u0000${operation}`;
-  let options = spanOptions.get(key);
-  if (!options) {
-    options = {
-      kind: SPAN_KIND.CLIENT,
-      attributes: {
-        'placetopay.site': siteOf(site),
-        'placetopay.operation': operation,
-        'http.request.method': 'POST',
-      },
-    };
-    spanOptions.set(key, options);
-  }
-  return options;
-}
+const spanOptions = new PairMemo<SpanOptions>((site, operation) => ({
+  kind: SPAN_KIND.CLIENT,
+  attributes: {
+    'placetopay.site': siteOf(site),
+    'placetopay.operation': operation,
+    'http.request.method': 'POST',
+  },
+}));
 
 /**
  * One call to PlacetoPay (one attempt), measured (`placetopay.gateway.duration`) and traced
@@ -66,7 +57,7 @@ export function observeGatewayCall<T>(
   const started = performance.now();
   return inSpan(
     `placetopay.gateway ${operation}`,
-    optionsFor(site, operation),
+    spanOptions.get(site, operation),
     async (span) => {
       let outcome: GatewayOutcome = 'ok';
       try {

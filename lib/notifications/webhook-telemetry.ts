@@ -2,6 +2,7 @@ import type { Context, SpanOptions } from '@opentelemetry/api';
 import type { PlacetoPayClock } from '../common/clock';
 import {
   AttributeSets,
+  PairMemo,
   SPAN_KIND,
   activeContext,
   failSpan,
@@ -37,23 +38,13 @@ type Tagged = { [SPAN]?: Span; [SITE]?: string };
 
 const counts = new AttributeSets(['placetopay.route', 'placetopay.outcome']);
 const settleTimes = new AttributeSets([]);
-const spanOptions = new Map<string, SpanOptions>();
+const spanOptions = new PairMemo<SpanOptions>((site, route) => ({
+  kind: SPAN_KIND.SERVER,
+  attributes: { 'placetopay.site': siteOf(site), 'placetopay.route': route },
+}));
 
 function count(site: string, route: WebhookRoute, outcome: NotificationOutcome): void {
   instruments()?.notifications.add(1, counts.get(site, route, outcome));
-}
-
-function optionsFor(site: string, route: WebhookRoute): SpanOptions {
-  const key = `${site}\u0000${route}`;
-  let options = spanOptions.get(key);
-  if (!options) {
-    options = {
-      kind: SPAN_KIND.SERVER,
-      attributes: { 'placetopay.site': siteOf(site), 'placetopay.route': route },
-    };
-    spanOptions.set(key, options);
-  }
-  return options;
 }
 
 function end(span: Span | undefined, outcome: NotificationOutcome, error?: unknown): void {
@@ -74,7 +65,7 @@ export async function guardWebhook(
   check: () => Promise<boolean>,
 ): Promise<boolean> {
   if (!otelApi()) return check();
-  const span = startSpan(`placetopay.webhook ${route}`, optionsFor(site, route));
+  const span = startSpan(`placetopay.webhook ${route}`, spanOptions.get(site, route));
   const tagged = request as Tagged;
   tagged[SITE] = site;
   tagged[SPAN] = span;
