@@ -9,7 +9,7 @@
  *   persistence/                           entities, migrations, transactions, database clock
  *   gateway/                               PlacetoPay's wire protocol
  *   config/                                the option table, tokens
- *   common/                                clock, time limits, the worker loop
+ *   common/                                clock, time limits, the worker loop, telemetry
  *
  * testing/ (the simulator) sits beside them: it may use common/, config/ and gateway/ only, and
  * nothing else in lib/ imports it.

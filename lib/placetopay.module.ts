@@ -6,6 +6,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventDeliveries } from './events/event-deliveries.service';
 import { EventDispatcher } from './events/event-dispatcher';
+import { OutboxGauge } from './events/delivery-telemetry';
 import { EventListenerExplorer } from './events/event-listener-explorer';
 import { EventListenerRegistry } from './events/event-listener-registry';
 import type {
@@ -34,6 +35,8 @@ import { PLACETOPAY_ENTITIES } from './persistence/entities';
 import { DatabaseClock } from './persistence/database-clock';
 import { ProbeLeases } from './probe/probe-leases';
 import { ProbeRunner } from './probe/probe-runner';
+import { ProbeBacklogGauge } from './probe/probe-telemetry';
+import { ReviewGauge } from './payments/payment-telemetry';
 import { PROBE_FOLLOW_UPS, type ProbeFollowUps } from './probe/probe-follow-ups';
 import { ProbeScheduler } from './probe/probe-scheduler';
 import { PaymentLifecycle } from './payments/payment-lifecycle';
@@ -78,6 +81,7 @@ const PAYMENT_PROVIDERS = [
   EventDispatcher,
   { provide: PAYMENT_OUTBOX, useExisting: EventDispatcher },
   EventDeliveries,
+  OutboxGauge,
   InstrumentVault,
   { provide: INSTRUMENT_STORE, useExisting: InstrumentVault },
   PaymentEventWriter,
@@ -87,10 +91,12 @@ const PAYMENT_PROVIDERS = [
   PaymentCreation,
   PaymentReversals,
   PaymentReview,
+  ReviewGauge,
   InstrumentCommands,
   DatabaseClock,
   ProbeLeases,
   ProbeRunner,
+  ProbeBacklogGauge,
   {
     provide: PROBE_FOLLOW_UPS,
     useFactory: (inbox: NotificationInbox): ProbeFollowUps => ({

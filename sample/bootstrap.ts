@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { PlacetoPaySimulator, type SimulatorSite } from 'nestjs-placetopay/testing';
 import { AppModule } from './app.module';
+import { metricsWanted, startSampleMetrics } from './metrics';
 import { SHOP_SITES, type ShopSiteName } from './shop-catalog';
 
 /**
@@ -45,10 +46,12 @@ export function variable(site: ShopSiteName, suffix: string): string {
  * PLACETOPAY_EC_BASE_URL) gets an embedded simulator, and the module is pointed at it through the
  * same environment variables a real deployment uses. An embedded site without its
  * PLACETOPAY_<SITE>_INSTRUMENT_KEY uses a development key kept in DEV_INSTRUMENT_KEY_FILE (or
- * SAMPLE_INSTRUMENT_KEY_FILE).
+ * SAMPLE_INSTRUMENT_KEY_FILE). With `withMetrics` (SAMPLE_METRICS=1 or `--metrics`), it serves its
+ * OpenTelemetry metrics on `/metrics` for Prometheus.
  */
 export async function bootstrapSample(
   port = Number(process.env.PORT ?? 3000),
+  withMetrics = metricsWanted(),
 ): Promise<RunningSample> {
   const simulators: RunningSample['simulators'] = {};
   const variablesSet: string[] = [];
@@ -79,12 +82,16 @@ export async function bootstrapSample(
     throw error;
   }
   mkdirSync('.tmp', { recursive: true });
+  // Before the app: the module's gauges register with the meter provider when it starts.
+  const metrics = withMetrics ? startSampleMetrics() : undefined;
   let app: INestApplication;
   try {
     app = await NestFactory.create(AppModule, { logger: ['log', 'warn', 'error'] });
+    metrics?.serve(app);
     await app.listen(port, '127.0.0.1');
   } catch (error) {
     await stopAll(simulators, variablesSet);
+    await metrics?.stop();
     throw error;
   }
   if (keyFile)
@@ -104,6 +111,7 @@ export async function bootstrapSample(
     async close() {
       await app.close();
       await stopAll(simulators, variablesSet);
+      await metrics?.stop();
     },
   };
 }
@@ -142,6 +150,7 @@ if (require.main === module) {
     .then(({ url, simulators }) => {
       const logger = new Logger('Sample');
       logger.log(`Sample shop on ${url}`);
+      if (metricsWanted()) logger.log(`Metrics for Prometheus on ${url}/metrics`);
       for (const [site, simulator] of Object.entries(simulators))
         logger.log(
           `Embedded PlacetoPay simulator of site ${site} on ${simulator.url} (test card 4110760000000081 approves)`,

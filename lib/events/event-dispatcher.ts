@@ -17,6 +17,7 @@ import { backoffDelay, equalJitter } from '../gateway/retry-policy';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { toEvent } from './event-from-row';
+import { observeDelivery } from './delivery-telemetry';
 import { DEFAULT_SITE, siteScoped } from '../config/site-name';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { TransactionRunner } from '../persistence/transaction-runner';
@@ -234,7 +235,9 @@ export class EventDispatcher
     } else {
       try {
         const row = await this.events.findOneByOrFail({ id: delivery.eventId });
-        await this.withDeadline(listener.handle(toEvent(row)), delivery.listenerId);
+        await observeDelivery(row, delivery.listenerId, () =>
+          this.withDeadline(listener.handle(toEvent(row)), delivery.listenerId),
+        );
       } catch (caught) {
         error = caught ?? new Error('listener failed');
       }

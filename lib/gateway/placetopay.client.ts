@@ -11,6 +11,7 @@ import { transportFailure } from './errors/classify-failure';
 import { interpretAnswer } from './interpret-answer';
 import { PlacetoPayUnavailableError } from './errors/placetopay-unavailable.error';
 import type { PlacetoPayOperation } from './errors/placetopay.error';
+import { noteHttpStatus, observeGatewayCall } from './gateway-telemetry';
 import {
   parseCancelSessionResponse,
   parseCreateSessionResponse,
@@ -208,8 +209,13 @@ export class PlacetoPayClient {
     }
   }
 
+  /** One attempt, measured and traced (gateway-telemetry.ts). */
+  private call<T>(...call: [PlacetoPayOperation, string, object, (body: unknown) => T]) {
+    return observeGatewayCall(this.options.site, call[0], () => this.attempt(...call));
+  }
+
   /** One attempt: a fresh auth block, a hard deadline, and a typed outcome. */
-  private async call<T>(
+  private async attempt<T>(
     operation: PlacetoPayOperation,
     path: string,
     payload: object,
@@ -257,6 +263,7 @@ export class PlacetoPayClient {
     this.logger.debug(
       `POST ${path} -> HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`,
     );
+    noteHttpStatus(response.status);
     try {
       return interpretAnswer(operation, response, parse, this.baseUrlVariable);
     } catch (error) {

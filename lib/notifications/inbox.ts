@@ -9,6 +9,7 @@ import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { HeldNotifications } from './held-notifications';
 import type { InboxRows } from './inbox-rows';
 import { SettleQueue } from './settle-queue';
+import { HELD_ANSWER } from './webhook-telemetry';
 
 /** Notifications held in memory while the database is unreachable, at most (per inbox). */
 const HELD_LIMIT = 10_000;
@@ -218,7 +219,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     this.logger.warn(
       `${this.setup.says.subject} ${logText(this.label(entry))} could not be stored (${logText(reason(error))}): held in memory until the database answers`,
     );
-    return { received: true, duplicate: false };
+    return HELD_ANSWER;
   }
 
   /** Settles one row in a settlement slot; nothing once shutdown began (or `skip` says so). */

@@ -15,6 +15,7 @@ import { PlacetoPayNotification } from '../persistence/placetopay-notification.e
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { Inbox, type ReceiveResult } from './inbox';
 import { InboxRows } from './inbox-rows';
+import { inTraceOf, keepTrace } from './webhook-telemetry';
 import { CLAIM_MS, NotificationSettlement } from './notification-settlement';
 import type { VerifiedNotification } from './notification-signature.guard';
 
@@ -122,7 +123,8 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
       if (await this.rows.exists(row)) return { received: true, duplicate: true };
       throw error;
     }
-    this.enqueue(row);
+    // Settled in the webhook's trace: its events link their deliveries to it.
+    this.enqueue(keepTrace(row));
     return { received: true, duplicate: false };
   }
 
@@ -138,7 +140,7 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
   }
 
   protected settle(row: PlacetoPayNotification): Promise<boolean> {
-    return this.settlement.settle(row);
+    return inTraceOf(row, () => this.settlement.settle(row));
   }
 
   protected due(now: Date, limit: number): Promise<PlacetoPayNotification[]> {

@@ -11,6 +11,7 @@ import { isFinalStatus, type PaymentStatus } from '../payments/payment-status';
 import type { PlacetoPayPaymentRepository } from '../payments/payment.repository';
 import { PlacetoPayNotification } from '../persistence/placetopay-notification.entity';
 import type { TransactionRunner } from '../persistence/transaction-runner';
+import { recordSettleTime } from './webhook-telemetry';
 
 const RETRY = { baseDelayMs: 5_000, maxDelayMs: 10 * 60_000 };
 /** How long a replica owns a notification it is settling (or has just recorded). */
@@ -59,6 +60,7 @@ export class NotificationSettlement {
             alongside: (manager, written) => this.settledAlongside(manager, row, written.status),
           },
         );
+        recordSettleTime(options.site, row.receivedAt, outcome, this.deps.clock);
         if (alongside) return true;
         if (outcome.kind === 'unknown_payment') {
           await this.finish(row, 'unknown_payment');

@@ -12,6 +12,7 @@ import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { logText } from '../common/log-text';
 import { readWebhookBody } from './notification-body';
 import { WebhookRefusals } from './webhook-refusals';
+import { guardWebhook } from './webhook-telemetry';
 import { readNotificationPayload, type NotificationPayload } from './notification-payload';
 
 /** Where the guard leaves the verified notification for the controller. */
@@ -33,7 +34,12 @@ export class NotificationSignatureGuard implements CanActivate {
     private readonly refusals: WebhookRefusals,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<object>();
+    return guardWebhook(request, this.options.site, 'session', () => this.verify(context));
+  }
+
+  private async verify(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest();
     const body = await readWebhookBody(

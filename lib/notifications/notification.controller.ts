@@ -5,6 +5,7 @@ import {
   VERIFIED_NOTIFICATION,
   type VerifiedNotification,
 } from './notification-signature.guard';
+import { receiveWebhook } from './webhook-telemetry';
 
 /**
  * Builds the notification controller for a path known when the module is created, with the
@@ -22,7 +23,9 @@ export function createNotificationController(
     @HttpCode(200)
     @UseGuards(NotificationSignatureGuard)
     receive(@Req() request: Record<symbol, VerifiedNotification>): Promise<ReceiveResult> {
-      return this.inbox.receive(request[VERIFIED_NOTIFICATION]);
+      return receiveWebhook(request, 'session', () =>
+        this.inbox.receive(request[VERIFIED_NOTIFICATION]),
+      );
     }
   }
   decorateRoute(PlacetoPayNotificationController, 'receive', decorators);

@@ -7,6 +7,7 @@ import {
   RecurringNotificationGuard,
   type CheckedRecurringNotification,
 } from './recurring-notification.guard';
+import { receiveWebhook } from './webhook-telemetry';
 
 /**
  * Builds the controller of the recurring-charge notification route (the URL sent as
@@ -25,7 +26,13 @@ export function createRecurringNotificationController(
     @HttpCode(200)
     @UseGuards(RecurringNotificationGuard)
     receive(@Req() request: Record<symbol, CheckedRecurringNotification>): Promise<ReceiveResult> {
-      return this.inbox.receive(request[CHECKED_RECURRING_NOTIFICATION]);
+      const checked = request[CHECKED_RECURRING_NOTIFICATION];
+      return receiveWebhook(
+        request,
+        'recurring',
+        () => this.inbox.receive(checked),
+        !checked.verified,
+      );
     }
   }
   decorateRoute(PlacetoPayRecurringNotificationController, 'receive', decorators);

@@ -17,6 +17,7 @@ import {
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { readWebhookBody } from './notification-body';
 import { WebhookRefusals } from './webhook-refusals';
+import { guardWebhook } from './webhook-telemetry';
 import {
   readRecurringNotificationPayload,
   type RecurringNotificationPayload,
@@ -47,7 +48,12 @@ export class RecurringNotificationGuard implements CanActivate {
     private readonly refusals: WebhookRefusals,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<object>();
+    return guardWebhook(request, this.options.site, 'recurring', () => this.check(context));
+  }
+
+  private async check(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest();
     const body = await readWebhookBody(

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { countFinalStatus } from './payment-telemetry';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
 import type { EntityManager, Repository } from 'typeorm';
@@ -109,8 +110,9 @@ export class PaymentChangeEngine {
         const won = await this.transactions.exclusive(() =>
           this.compareAndSet(this.payments.manager, current, change.changes, change.leaseOwner),
         );
-        if (won) return change.result;
-        continue;
+        if (!won) continue;
+        countFinalStatus(current, change.changes.status);
+        return change.result;
       }
       const won = await this.transactions
         .run((manager) => this.write(manager, current, change))
@@ -121,6 +123,7 @@ export class PaymentChangeEngine {
       if (won === undefined) return undefined;
       if (won) {
         this.events.announce();
+        countFinalStatus(current, change.changes.status);
         return change.result;
       }
     }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
+import { activeTraceparent } from '../common/telemetry';
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PAYMENT_OUTBOX, type PaymentOutbox } from './lifecycle-ports';
@@ -84,6 +85,8 @@ export class PaymentEventWriter {
     let sequence = this.lastSequences.get(before) ?? (await this.lastSequence(manager, after.id));
     const now = this.clock.now();
     const snapshot = paymentSnapshot(after);
+    // The trace this change happens in: each delivery's span links to it.
+    const traceparent = activeTraceparent();
     const rows = events.map(({ type, details }) =>
       manager.create(PlacetoPayPaymentEvent, {
         id: randomUUID(),
@@ -100,6 +103,7 @@ export class PaymentEventWriter {
           ...(details ? { details } : {}),
         },
         createdAt: now,
+        traceparent,
         // Handed to its listeners' delivery rows right here, in the same transaction.
         publishedAt: now,
       }),

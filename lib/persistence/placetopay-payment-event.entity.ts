@@ -47,6 +47,10 @@ export class PlacetoPayPaymentEvent {
   @Column({ name: 'createdAt', type: 'bigint', transformer: epochMillis })
   createdAt!: Date;
 
+  /** The W3C trace context the event was written in (docs/operations.md); null without one. */
+  @Column({ name: 'traceparent', type: 'varchar', length: 55, nullable: true })
+  traceparent!: string | null;
+
   /** When the event was handed to its listeners' deliveries; null while in the outbox. */
   @Column({ name: 'publishedAt', type: 'bigint', nullable: true, transformer: epochMillis })
   publishedAt!: Date | null;

@@ -114,6 +114,12 @@ export class ProbeLeases {
     );
   }
 
+  /** How many payments are due at `now` (the `placetopay.probe.backlog` gauge). */
+  async countDue(now: Date): Promise<number> {
+    const due = this.due(now, 'p.');
+    return this.payments.createQueryBuilder('p').where(due.sql, due.parameters).getCount();
+  }
+
   /** Due: this site's, the next check has come and nobody holds a live lease. */
   private due(now: Date, alias: 'p.' | '') {
     const e = (name: string) => `${alias}${this.escape(name)}`;

@@ -22,6 +22,7 @@ import { UnknownCharges } from './unknown-charges';
 import { ProbeLeases } from './probe-leases';
 import { endUnconfirmedIfExpired } from './unconfirmed-sessions';
 import { giveUp } from './give-up';
+import { observeProbePass } from './probe-telemetry';
 import {
   type ProbeSummary,
   describeProbeSummary,
@@ -57,7 +58,7 @@ export class ProbeRunner implements OnApplicationShutdown {
   private claims = 0;
   /** One pass at a time; shutdown waits for the running one to end. */
   private readonly passes = new WorkerLoop({
-    pass: () => this.pass(),
+    pass: () => observeProbePass(this.options.site, () => this.pass()),
     onError: (error) => this.logger.error(`probe pass failed: ${reason(error)}`),
   });
 

@@ -44,6 +44,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'TrackRecurringChargeEvents1764230880000',
         'ScheduleUnconfirmedSessions1764230940000',
         'AddSite1764231000000',
+        'AddEventTraceparent1764231100000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
