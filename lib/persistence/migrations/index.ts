@@ -10,6 +10,7 @@ import { CreatePlacetoPayRecurringNotifications1764230820000 } from './176423082
 import { TrackRecurringChargeEvents1764230880000 } from './1764230880000-track-recurring-charge-events';
 import { ScheduleUnconfirmedSessions1764230940000 } from './1764230940000-schedule-unconfirmed-sessions';
 import { AddSite1764231000000 } from './1764231000000-add-site';
+import { RecurringChargesAsPayments1764231200000 } from './1764231200000-recurring-charges-as-payments';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const PLACETOPAY_MIGRATIONS = [
   TrackRecurringChargeEvents1764230880000,
   ScheduleUnconfirmedSessions1764230940000,
   AddSite1764231000000,
+  RecurringChargesAsPayments1764231200000,
 ];
