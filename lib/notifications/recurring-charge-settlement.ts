@@ -111,19 +111,17 @@ export class RecurringChargeSettlement {
         (manager, paymentId) => this.mark(manager, row.id, 'written', paymentId, located.parent.id),
       );
       if (record === 'elsewhere') return false;
-      if (record.outcome === undefined) {
-        // Nothing to change (an older or repeated status): settled without a change.
-        await this.transactions.exclusive(() =>
-          this.mark(
-            this.notifications.manager,
-            row.id,
-            'written',
-            record.paymentId,
-            located.parent.id,
-          ),
-        );
-      }
-      return true;
+      if (record.outcome !== undefined) return true;
+      // Nothing to change (a repeated or older status): settled without a change, once.
+      return await this.transactions.exclusive(() =>
+        this.mark(
+          this.notifications.manager,
+          row.id,
+          'written',
+          record.paymentId,
+          located.parent.id,
+        ),
+      );
     } catch (error) {
       const delay = Math.min(
         RETRY_MAX_MS,
