@@ -5,6 +5,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventDeliveries } from './events/event-deliveries.service';
+import { PlacetoPayDeadLetters } from './events/dead-letters';
 import { EventDispatcher } from './events/event-dispatcher';
 import { EventListenerExplorer } from './events/event-listener-explorer';
 import { EventListenerRegistry } from './events/event-listener-registry';
@@ -78,6 +79,7 @@ const PAYMENT_PROVIDERS = [
   EventDispatcher,
   { provide: PAYMENT_OUTBOX, useExisting: EventDispatcher },
   EventDeliveries,
+  PlacetoPayDeadLetters,
   InstrumentVault,
   { provide: INSTRUMENT_STORE, useExisting: InstrumentVault },
   PaymentEventWriter,
