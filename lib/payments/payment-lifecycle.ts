@@ -32,8 +32,7 @@ import { decideAbandoned, decideAttached, decideExpiredUnconfirmed } from './rev
 
 /** What `recordRecurringCharge` did: the charge's row and the outcome, or `elsewhere`. */
 export type RecurringChargeRecord =
-  | { paymentId: string; created: boolean; outcome: ApplyOutcome | undefined }
-  | 'elsewhere';
+  { paymentId: string; created: boolean; outcome: ApplyOutcome | undefined } | 'elsewhere';
 
 /** What `applyWith` takes besides the observation. */
 export interface ApplyOptions {
