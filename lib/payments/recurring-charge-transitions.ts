@@ -18,7 +18,7 @@ export interface RecurringChargeSeen {
 
 /**
  * The charge seen as a session of its own: its transaction's status (a transaction that FAILED is
- * final, docs/protocol.md §9.3: REJECTED), its amount, the original's reference.
+ * final at PlacetoPay: REJECTED here), its amount, the original's reference.
  */
 export function chargeSession({ parent, transaction }: RecurringChargeSeen): RedirectInformation {
   const status =
