@@ -7,6 +7,7 @@ import {
 import { ManualClock, PlacetoPaySimulator } from 'nestjs-placetopay/testing';
 import type { EntitySubscriberInterface } from 'typeorm';
 import { PLACETOPAY_OPTIONS } from '../../lib/config/tokens';
+import { computeRecurringNotificationSignature } from '../../lib/gateway/notification-signature';
 import { PLACETOPAY_SITE_CLIENT } from '../../lib/gateway/site-client';
 import { RecurringNotificationInbox } from '../../lib/notifications/recurring-notification-inbox';
 import { PlacetoPayRecurringNotification } from '../../lib/persistence/placetopay-recurring-notification.entity';
@@ -341,6 +342,65 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         eventState: 'written',
         chargePaymentId: charge.id,
       });
+    });
+
+    it('makes a charge notified PENDING a pending payment, and approves that same row on its final notification', async () => {
+      outcomes.length = 0;
+      const payment = await recurringPayment(11);
+      simulator.notifications.behaviour = { drop: true };
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      simulator.notifications.behaviour = {};
+      // The charge as PlacetoPay would list it while it is pending, then settled.
+      type Internals = {
+        book: { lifecycle: { find(id: number): { recurringCharges: Array<{ status: object }> } } };
+      };
+      const [tx] = (simulator as unknown as Internals).book.lifecycle.find(
+        payment.requestId!,
+      ).recurringCharges;
+      const notify = async (status: string, reason: string, date: string) => {
+        tx.status = { status, reason, message: status, date };
+        const body = {
+          status: { status, reason, message: status, date },
+          internalReference,
+          reference: payment.reference,
+          signature: computeRecurringNotificationSignature({
+            internalReference,
+            status,
+            date,
+            secretKey: SECRET_KEY,
+          }),
+          recurring: { tries: 1, enabled: true },
+        };
+        expect(await post(app.url!, body)).toMatchObject({ json: { duplicate: false } });
+        await settle();
+      };
+      await notify('PENDING', '?-', '2026-12-27T10:00:00-05:00');
+      const [pending, ...more] = await chargeRowsOf(app.dataSource, payment);
+      expect(more).toEqual([]);
+      expect(pending).toMatchObject({ status: 'PENDING', kind: 'recurring' });
+      expect(await eventsOf(pending.id)).toEqual(['payment.created', 'payment.recurring_charge']);
+
+      await notify('APPROVED', '00', '2026-12-27T10:05:00-05:00');
+      expect(await chargeRowsOf(app.dataSource, payment)).toEqual([
+        expect.objectContaining({ id: pending.id, status: 'APPROVED' }),
+      ]);
+      expect(await eventsOf(pending.id)).toEqual([
+        'payment.created',
+        'payment.recurring_charge',
+        'payment.approved',
+      ]);
+      expect(recurringOutcomes().map((e) => [e.type, e.payment.id])).toEqual([
+        ['payment.approved', pending.id],
+      ]);
+      const notifications = await app.dataSource
+        .getRepository(PlacetoPayRecurringNotification)
+        .findBy({ internalReference });
+      expect(notifications.map((n) => [n.status, n.eventState, n.chargePaymentId])).toEqual(
+        expect.arrayContaining([
+          ['PENDING', 'written', pending.id],
+          ['APPROVED', 'written', pending.id],
+        ]),
+      );
     });
 
     it('polls on its own timer from bootstrap until shutdown', async () => {
