@@ -7,7 +7,6 @@ import type { PlacetoPayClient } from '../gateway/placetopay.client';
 import type { PlacetoPayTransaction } from '../gateway/wire/responses.types';
 import type { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
-import { chargeAmount } from '../payments/recurring-charge-transitions';
 import { isRecurringSession } from '../payments/session-facts';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import {
@@ -84,15 +83,14 @@ export class RecurringChargeSettlement {
     const charge = `recurring charge ${row.internalReference} (reference ${logText(row.reference)})`;
     try {
       const located = await this.locate(row);
-      const amount = located && chargeAmount(located.transaction);
-      if (!located || !amount) {
+      if (!located) {
         // The notification is a signed hint; what it says is applied only as a session shows it.
         const marked = await this.transactions.exclusive(() =>
           this.mark(this.notifications.manager, row.id, 'review', null, null),
         );
         if (marked) {
           this.logger.warn(
-            `${charge} recorded for review, not applied: ${located ? 'its amount cannot be read' : 'no approved recurring session of the reference lists it'}`,
+            `${charge} recorded for review, not applied: no approved recurring session of the reference lists it`,
           );
         }
         return marked;
@@ -107,7 +105,6 @@ export class RecurringChargeSettlement {
             recurringNotificationId: row.id,
           },
         },
-        amount,
         (manager, paymentId) => this.mark(manager, row.id, 'written', paymentId, located.parent.id),
       );
       if (record === 'elsewhere') return false;

@@ -234,7 +234,6 @@ export class PaymentLifecycle {
    */
   async recordRecurringCharge(
     seen: RecurringChargeSeen,
-    amount: { currency: string; amountMinor: number },
     alsoWrite: (manager: EntityManager, paymentId: string) => Promise<boolean>,
   ): Promise<RecurringChargeRecord> {
     const internalReference = seen.transaction.internalReference!;
@@ -258,10 +257,7 @@ export class PaymentLifecycle {
       );
       return madeElsewhere ? 'elsewhere' : { paymentId: existing, created: false, outcome };
     }
-    const row = Object.assign(
-      new PlacetoPayPayment(),
-      newChargeRow(seen, amount, randomUUID(), now),
-    );
+    const row = Object.assign(new PlacetoPayPayment(), newChargeRow(seen, randomUUID(), now));
     const outcome = await this.engine.insertAndChange(row, (current) =>
       withRecord(decideRecurringCharge(current, seen, true, now), row.id),
     );

@@ -1,4 +1,4 @@
-import { currencyMinorUnits } from '../gateway/money';
+import { fromMinorUnits } from '../gateway/money';
 import type { PlacetoPayTransaction, RedirectInformation } from '../gateway/wire/responses.types';
 import type { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { newPaymentRow } from './new-payment';
@@ -18,7 +18,9 @@ export interface RecurringChargeSeen {
 
 /**
  * The charge seen as a session of its own: its transaction's status (a transaction that FAILED is
- * final at PlacetoPay: REJECTED here), its amount, the original's reference.
+ * final at PlacetoPay: REJECTED here) and amount, asked for the original's amount (PlacetoPay
+ * charges a recurrence for the first payment's amount, docs/protocol.md §5.5): a charge of any
+ * other amount or currency is flagged for review by the ordinary rules, never approved.
  */
 export function chargeSession({ parent, transaction }: RecurringChargeSeen): RedirectInformation {
   const status =
@@ -28,33 +30,29 @@ export function chargeSession({ parent, transaction }: RecurringChargeSeen): Red
   return {
     requestId: parent.requestId ?? 0,
     status,
-    request: { payment: { reference: parent.reference, amount: transaction.amount?.from } },
+    request: {
+      payment: {
+        reference: parent.reference,
+        amount: {
+          currency: parent.currency,
+          total: fromMinorUnits(parent.amountMinor, parent.currency),
+        },
+      },
+    },
     payment: [transaction],
     subscription: null,
     autopay: null,
   };
 }
 
-/** The charge's amount in minor units and its currency, or null when it cannot be read. */
-export function chargeAmount(
-  transaction: PlacetoPayTransaction,
-): { currency: string; amountMinor: number } | null {
-  const from = transaction.amount?.from;
-  if (!from || typeof from.currency !== 'string') return null;
-  const digits = currencyMinorUnits(from.currency);
-  const total = Number(from.total);
-  if (digits === undefined || !Number.isFinite(total) || total <= 0) return null;
-  return { currency: from.currency, amountMinor: Math.round(total * 10 ** digits) };
-}
-
 /**
- * The row of a charge never seen before: kind `recurring`, in CREATING until its first change,
+ * The row of a charge never seen before: kind `recurring`, for the original's amount (what its
+ * transaction is checked against), in CREATING until its first change,
  * never blocking its reference (the original payment holds it), no requestId (the charge has none
  * of its own), linked to its original. Pure: the id and `now` are given.
  */
 export function newChargeRow(
   seen: RecurringChargeSeen,
-  amount: { currency: string; amountMinor: number },
   id: string,
   now: Date,
 ): Partial<PlacetoPayPayment> {
@@ -64,8 +62,8 @@ export function newChargeRow(
       {
         reference: parent.reference,
         description: parent.description,
-        currency: amount.currency,
-        amountMinor: amount.amountMinor,
+        currency: parent.currency,
+        amountMinor: parent.amountMinor,
         kind: 'recurring',
         metadata: parent.metadata,
         buyerEmail: parent.buyerEmail,

@@ -406,6 +406,43 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       );
     });
 
+    it('never approves a charge its session shows for another amount: the row waits for review', async () => {
+      outcomes.length = 0;
+      const payment = await recurringPayment(12);
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      // What the session query will show for the charge (it runs after the answer).
+      type Internals = {
+        book: {
+          lifecycle: {
+            find(id: number): { recurringCharges: Array<{ amount: { from: { total: number } } }> };
+          };
+        };
+      };
+      const [tx] = (simulator as unknown as Internals).book.lifecycle.find(
+        payment.requestId!,
+      ).recurringCharges;
+      tx.amount = { ...tx.amount, from: { ...tx.amount.from, total: tx.amount.from.total * 2 } };
+      await simulator.notifications.settled();
+      await settle();
+      const [charge, ...more] = await chargeRowsOf(app.dataSource, payment);
+      expect(more).toEqual([]);
+      expect(charge).toMatchObject({
+        internalReference,
+        status: 'CREATING',
+        amountMinor: payment.amountMinor,
+        needsReview: true,
+        reviewReason: expect.stringContaining('add up to'),
+      });
+      expect(await eventsOf(charge.id)).toEqual([
+        'payment.review_required',
+        'payment.recurring_charge',
+      ]);
+      expect(recurringOutcomes().filter((e) => e.payment.parentPaymentId === payment.id)).toEqual(
+        [],
+      );
+      expect((await service().listPaymentsNeedingReview()).map((p) => p.id)).toContain(charge.id);
+    });
+
     it('polls on its own timer from bootstrap until shutdown', async () => {
       const { payment, internalReference } = await chargeWithEventRefused(8);
       clock.advance(5_000);

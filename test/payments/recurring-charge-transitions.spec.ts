@@ -2,7 +2,6 @@ import { PaymentStatus, PlacetoPayPayment } from 'nestjs-placetopay';
 import type { PlacetoPayTransaction, RedirectInformation } from 'nestjs-placetopay/wire';
 import { newPaymentRow } from '../../lib/payments/new-payment';
 import {
-  chargeAmount,
   decideRecurringCharge,
   newChargeRow,
   type RecurringChargeSeen,
@@ -72,25 +71,34 @@ describe('recurring charges (pure rules)', () => {
     expect(ids(withoutRecurringCharges(session([tx(11)]), null))).toEqual([11]);
   });
 
-  it('reads the amount of a charge, or nothing when it cannot be read', () => {
-    expect(chargeAmount(tx(5))).toEqual({ currency: 'COP', amountMinor: 125_000 });
-    expect(chargeAmount({ ...tx(5), amount: null })).toBeNull();
-    const odd = (currency: string, total: number) =>
-      chargeAmount({
-        ...tx(5),
-        amount: { from: { currency, total }, to: { currency, total }, factor: 1 },
-      });
-    expect(odd('XXX', 10)).toBeNull();
-    expect(odd('COP', 0)).toBeNull();
-    expect(odd('CLP', 1500)).toEqual({ currency: 'CLP', amountMinor: 1500 });
+  it('never approves a charge of another amount or currency than the original: review', () => {
+    const charge = (transaction: PlacetoPayTransaction) => {
+      const seen: RecurringChargeSeen = { parent, transaction, details: {} };
+      const row = Object.assign(new PlacetoPayPayment(), newChargeRow(seen, 'c', NOW));
+      return decideRecurringCharge(row, seen, true, NOW);
+    };
+    const other = (currency: string, total: number) => ({
+      ...tx(31),
+      amount: { from: { currency, total }, to: { currency, total }, factor: 1 },
+    });
+    for (const odd of [other('COP', 1300), other('USD', 1250), { ...tx(31), amount: null }]) {
+      const change = charge(odd);
+      expect(change?.changes.status).toBeUndefined();
+      expect(change?.changes.needsReview).toBe(true);
+      expect(change?.events.map((e) => e.type)).toEqual([
+        'payment.review_required',
+        'payment.recurring_charge',
+      ]);
+    }
+    // A declined charge moves no money: rejected whatever it says.
+    expect(
+      charge({ ...other('COP', 1300), status: tx(31, 'REJECTED').status })?.changes.status,
+    ).toBe(PaymentStatus.REJECTED);
   });
 
   it('creates a charge as a payment of its own, with its event and the link', () => {
     const seen: RecurringChargeSeen = { parent, transaction: tx(21), details: { tries: 2 } };
-    const row = Object.assign(
-      new PlacetoPayPayment(),
-      newChargeRow(seen, { currency: 'COP', amountMinor: 125_000 }, 'charge-1', NOW),
-    );
+    const row = Object.assign(new PlacetoPayPayment(), newChargeRow(seen, 'charge-1', NOW));
     expect(row).toMatchObject({
       kind: 'recurring',
       parentPaymentId: 'parent-1',
