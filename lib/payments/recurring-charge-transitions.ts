@@ -76,6 +76,16 @@ export function newChargeRow(
     site: parent.site,
     parentPaymentId: parent.id,
     internalReference: transaction.internalReference,
+    // What the database would fill in: the events of its first change are written from this row.
+    authorization: null,
+    paymentMethod: null,
+    franchise: null,
+    lastDigits: null,
+    refundInDoubtMinor: null,
+    reviewReason: null,
+    gatewaySnapshot: null,
+    leaseOwner: null,
+    leaseUntil: null,
   };
 }
 

@@ -106,6 +106,10 @@ describe('recurring charges (pure rules)', () => {
       requestId: null,
       internalReference: 21,
       status: PaymentStatus.CREATING,
+      // Every column a first event's snapshot reads is there, as the database would have it.
+      reviewReason: null,
+      authorization: null,
+      gatewaySnapshot: null,
     });
     const created = decideRecurringCharge(row, seen, true, NOW);
     expect(created?.changes.status).toBe(PaymentStatus.APPROVED);
