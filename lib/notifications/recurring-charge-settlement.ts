@@ -3,6 +3,7 @@ import { In, LessThanOrEqual, Not, IsNull, type EntityManager, type Repository }
 import type { PlacetoPayClock } from '../common/clock';
 import { logText } from '../common/log-text';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
+import { PlacetoPayRequestRejectedError } from '../gateway/errors/placetopay-request-rejected.error';
 import type { PlacetoPayClient } from '../gateway/placetopay.client';
 import type { PlacetoPayTransaction } from '../gateway/wire/responses.types';
 import type { PaymentLifecycle } from '../payments/payment-lifecycle';
@@ -135,8 +136,8 @@ export class RecurringChargeSettlement {
 
   /**
    * The approved recurring session of the reference that lists the charge, newest payment first.
-   * A query that fails throws (the row is tried again); one that answers without the charge rules
-   * that payment out.
+   * A query that fails throws (the row is tried again); one that answers without the charge, or
+   * is refused, rules that payment out.
    */
   private async locate(row: PlacetoPayRecurringNotification): Promise<Located | null> {
     const candidates = await this.transactions.exclusive(() =>
@@ -153,7 +154,13 @@ export class RecurringChargeSettlement {
       }),
     );
     for (const parent of candidates) {
-      const session = await this.client.getSession(parent.requestId!);
+      // A definite refusal (a session PlacetoPay no longer has) rules that payment out; anything
+      // else (unavailable, a timeout) throws, and the whole search is tried again later.
+      const session = await this.client.getSession(parent.requestId!).catch((error: unknown) => {
+        if (error instanceof PlacetoPayRequestRejectedError) return null;
+        throw error;
+      });
+      if (!session) continue;
       if (!isRecurringSession(session)) continue;
       const transaction = session.payment.find(
         (tx) => tx.internalReference === row.internalReference,

@@ -1,5 +1,6 @@
 import { getRepositoryToken } from '@nestjs/typeorm';
 import {
+  PaymentStatus,
   PlacetoPayPayment,
   PlacetoPayPaymentEvent,
   type PlacetoPayService,
@@ -15,7 +16,7 @@ import { TransactionRunner } from '../../lib/persistence/transaction-runner';
 import { enginesUnderTest } from '../support/databases';
 import { LOGIN, SECRET_KEY } from '../support/fixtures';
 import { captureLogs } from '../support/log-capture';
-import { startPaymentsApp, type PaymentsApp } from '../support/payments-app';
+import { seedPayment, startPaymentsApp, type PaymentsApp } from '../support/payments-app';
 import {
   DATE,
   RecurringChargeListener,
@@ -441,6 +442,38 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         [],
       );
       expect((await service().listPaymentsNeedingReview()).map((p) => p.id)).toContain(charge.id);
+    });
+
+    it('retries a charge whose session query failed, and passes over a session PlacetoPay refuses', async () => {
+      const payment = await recurringPayment(13);
+      // A newer approved payment of the reference whose session PlacetoPay does not know.
+      clock.advance(1_000);
+      const unknown = await seedPayment(app, PaymentStatus.APPROVED, {
+        reference: payment.reference,
+        openReference: null,
+        requestId: 990_013,
+        createdAt: clock.now(),
+      });
+      // Every attempt of the first query fails (the client retries a 503 queryAttempts times).
+      const { queryAttempts } = app.moduleRef.get(PLACETOPAY_OPTIONS);
+      simulator.faults.inject(
+        'getSession',
+        { type: 'status', status: 503 },
+        { times: queryAttempts },
+      );
+      const internalReference = simulator.chargeRecurring(payment.requestId!);
+      await simulator.notifications.settled();
+      await settle();
+      expect(await rowOf(internalReference)).toMatchObject({ eventState: 'pending' });
+      expect(logs.text()).toContain(
+        `recurring charge ${internalReference} (reference ${payment.reference}) recorded, not settled`,
+      );
+      clock.advance(5_000);
+      expect(await inbox().retryDue()).toBe(1);
+      const [charge, ...more] = await chargeRowsOf(app.dataSource, payment);
+      expect(more).toEqual([]);
+      expect(charge).toMatchObject({ parentPaymentId: payment.id, status: 'APPROVED' });
+      expect(await chargeRowsOf(app.dataSource, unknown)).toEqual([]);
     });
 
     it('polls on its own timer from bootstrap until shutdown', async () => {
