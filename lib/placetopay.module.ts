@@ -5,6 +5,7 @@ import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventDeliveries } from './events/event-deliveries.service';
+import { PlacetoPayDeadLetters } from './events/dead-letters';
 import { EventDispatcher } from './events/event-dispatcher';
 import { OutboxGauge } from './events/delivery-telemetry';
 import { EventListenerExplorer } from './events/event-listener-explorer';
@@ -82,6 +83,7 @@ const PAYMENT_PROVIDERS = [
   { provide: PAYMENT_OUTBOX, useExisting: EventDispatcher },
   EventDeliveries,
   OutboxGauge,
+  PlacetoPayDeadLetters,
   InstrumentVault,
   { provide: INSTRUMENT_STORE, useExisting: InstrumentVault },
   PaymentEventWriter,

@@ -11,6 +11,7 @@ import type { PaymentSource } from './payments/placetopay-event-type';
 import type { CreatePaymentInput, CreatePaymentResult } from './payments/create-payment-input';
 import { PlacetoPayPaymentNotFoundError } from './payments/errors/placetopay-payment-not-found.error';
 import { EventDeliveries } from './events/event-deliveries.service';
+import { PlacetoPayDeadLetters } from './events/dead-letters';
 import type { DrainSummary } from './events/event-dispatcher';
 import type { PlacetoPayEventDelivery } from './persistence/placetopay-event-delivery.entity';
 import { ProbeRunner } from './probe/probe-runner';
@@ -41,6 +42,11 @@ export class PlacetoPayService {
     private readonly deliveries: EventDeliveries,
     private readonly probe: ProbeRunner,
     private readonly review: PaymentReview,
+    /**
+     * Dead-lettered event deliveries, for an operator: `byListener()`, `list(listenerId?)`,
+     * `retry(id)`, `retryAll(listenerId?)` ([events](docs/events.md#dead-letters)). This site's only.
+     */
+    readonly deadLetters: PlacetoPayDeadLetters,
   ) {}
 
   /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectSiteClient } from '../gateway/site-client';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
 import { randomUUID } from 'node:crypto';
@@ -8,6 +9,7 @@ import { logText } from '../common/log-text';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { DEFAULT_SITE } from '../config/site-name';
+import { PlacetoPayClient } from '../gateway/placetopay.client';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { PaymentLifecycle } from '../payments/payment-lifecycle';
 import { PaymentStatus } from '../payments/payment-status';
@@ -15,7 +17,7 @@ import { PlacetoPayRecurringNotification } from '../persistence/placetopay-recur
 import { TransactionRunner } from '../persistence/transaction-runner';
 import { Inbox, type HeldRoom, type ReceiveResult } from './inbox';
 import { InboxRows } from './inbox-rows';
-import { CLAIM_MS, RecurringChargeEvents } from './recurring-charge-events';
+import { CLAIM_MS, RecurringChargeSettlement } from './recurring-charge-settlement';
 import { UnsignedRecurringBound } from './unsigned-recurring-bound';
 import type { CheckedRecurringNotification } from './recurring-notification.guard';
 
@@ -25,18 +27,18 @@ interface ReceivedRecurringNotification {
 }
 
 /**
- * Records recurring-charge notifications (deduplicated on internalReference + status + date) and,
- * for a verified one whose original payment is known, fires `payment.recurring_charge` through
- * the lifecycle. No payment is ever changed by one: the signature formula is a guess and covers
- * no amount. An unverified one is recorded with a warning and fires nothing. An event whose write
- * failed stays `pending` on its row and is written by a later poll, once.
+ * Records recurring-charge notifications (deduplicated on internalReference + status + date) and
+ * settles a verified one in the background, like a session notification: the charge becomes a
+ * payment of its own once a queried session lists it (RecurringChargeSettlement). An unverified
+ * one is recorded with a warning and never applied. A settlement that failed leaves the row
+ * `pending`, settled by a later poll, once.
  */
 @Injectable()
 export class RecurringNotificationInbox extends Inbox<
   ReceivedRecurringNotification,
   PlacetoPayRecurringNotification
 > {
-  private readonly events: RecurringChargeEvents;
+  private readonly charges: RecurringChargeSettlement;
   private readonly bound: UnsignedRecurringBound;
   /** This registration's site: its rows, its dedup key, its payments. */
   private readonly site: string;
@@ -50,6 +52,7 @@ export class RecurringNotificationInbox extends Inbox<
     private readonly transactions: TransactionRunner,
     @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) options: ResolvedPlacetoPayOptions,
+    @InjectSiteClient() client: PlacetoPayClient,
   ) {
     const site = options.site ?? DEFAULT_SITE;
     super({
@@ -63,19 +66,22 @@ export class RecurringNotificationInbox extends Inbox<
       pollMs: options.eventPollMs,
       // One at a time: a retry pass stops at the first claim the database refuses.
       concurrency: 1,
+      queue: { receivedAt: (row) => row.receivedAt },
       says: {
         subject: 'recurring notification for internalReference',
         heldWritten: 'held recurring notifications written to the database',
         heldLost: (count) =>
           `${count} recurring notification(s) could not be stored before shutdown`,
-        retryFailed: 'could not look for unwritten recurring charge events',
+        retryFailed: 'could not look for unsettled recurring charges',
       },
     });
     this.site = site;
-    this.events = new RecurringChargeEvents(
+    this.charges = new RecurringChargeSettlement(
       site,
       notifications,
+      payments,
       lifecycle,
+      client,
       transactions,
       clock,
       this.logger,
@@ -129,11 +135,11 @@ export class RecurringNotificationInbox extends Inbox<
   }
 
   protected due(now: Date, limit: number): Promise<PlacetoPayRecurringNotification[]> {
-    return this.events.due(now, limit);
+    return this.charges.due(now, limit);
   }
 
   protected settle(row: PlacetoPayRecurringNotification): Promise<boolean | 'halt'> {
-    return this.events.retry(row);
+    return this.charges.retry(row);
   }
 
   protected async record({
@@ -219,14 +225,10 @@ export class RecurringNotificationInbox extends Inbox<
         `recurring notification for unknown reference ${reference} (internalReference ${notification.internalReference}) recorded`,
       );
     } else {
-      await this.fire(row);
+      // Settled in the background: the answer never waits for PlacetoPay.
+      this.enqueue(row);
     }
     return { received: true, duplicate: false };
-  }
-
-  /** Writes the charge's event, once across replicas; true when this call wrote it. */
-  private fire(row: PlacetoPayRecurringNotification): Promise<boolean> {
-    return this.events.fire(row);
   }
 
   private async isKnownSession(internalReference: number): Promise<boolean> {
@@ -235,7 +237,11 @@ export class RecurringNotificationInbox extends Inbox<
     );
   }
 
-  /** The original payment: the newest APPROVED one of the reference (recurrence needs approval). */
+  /**
+   * Whether the reference has an approved payment, and its newest: what bounds unverified rows and
+   * says a verified one is worth settling. The charge's own original is found when it is settled,
+   * by the session that lists it.
+   */
   private async originOf(reference: string): Promise<string | null> {
     const payment = await this.transactions.exclusive(() =>
       this.payments.findOne({

@@ -132,6 +132,50 @@ export class PaymentChangeEngine {
     );
   }
 
+  /**
+   * Inserts `row` and applies `decide`'s change to it in one transaction, with the change's events
+   * and its `alsoWrite` (false rolls everything back: undefined). A `decide` that returns null
+   * inserts nothing either. The insert fails when the row's unique keys are taken.
+   */
+  async insertAndChange<R>(
+    row: PlacetoPayPayment,
+    decide: (current: PlacetoPayPayment) => ChangeRequest<R> | null,
+  ): Promise<R | undefined> {
+    const change = decide(row);
+    if (!change) return undefined;
+    const won = await this.transactions
+      .run(async (manager) => {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(PlacetoPayPayment)
+          .values(row as QueryDeepPartialEntity<PlacetoPayPayment>)
+          .updateEntity(false)
+          .execute();
+        this.events.remember(row, 0);
+        if (!(await this.write(manager, row, change))) throw new Error('inserted row changed');
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof MadeElsewhere) return undefined;
+        throw error;
+      });
+    if (!won) return undefined;
+    this.events.announce();
+    return change.result;
+  }
+
+  /** The id of a recurring charge's row: `internalReference` of `parentPaymentId`, or null. */
+  async findRecurringCharge(parentPaymentId: string, internalReference: number) {
+    const row = await this.transactions.exclusive(() =>
+      this.payments.findOne({
+        select: { id: true },
+        where: { site: this.options.site ?? DEFAULT_SITE, parentPaymentId, internalReference },
+      }),
+    );
+    return row?.id ?? null;
+  }
+
   /** Inside the transaction: the UPDATE, then the card, the events and the caller's writes. */
   private async write<R>(
     manager: EntityManager,

@@ -35,7 +35,7 @@ const DEFAULT_EXPIRATION_MS = 30 * 60_000;
 const STALE_CREATION_MARGIN_MS = 60_000;
 
 /** The service method that opens each kind of payment, named in the errors it throws. */
-const OPERATIONS: Record<PaymentKind, PlacetoPayOperation> = {
+const OPERATIONS: Record<Exclude<PaymentKind, 'recurring'>, PlacetoPayOperation> = {
   payment: 'createPayment',
   subscription: 'createSubscription',
   collect: 'chargeInstrument',
@@ -92,7 +92,7 @@ export class PaymentCreation {
   ): Promise<CreatePaymentResult<PlacetoPayPayment>> {
     const { reference } = draft;
     const collect = draft.kind === 'collect';
-    const operation = OPERATIONS[draft.kind ?? 'payment'];
+    const operation = OPERATIONS[(draft.kind ?? 'payment') as Exclude<PaymentKind, 'recurring'>];
     const expiresIn = (request as CreateSessionRequest).expiration;
     // Several methods may be saved under one customer reference: a subscription blocks nothing.
     const blocks = draft.kind !== 'subscription' && !this.options.allowDuplicateReferences;

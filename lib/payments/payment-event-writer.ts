@@ -17,6 +17,7 @@ export function paymentSnapshot(payment: PlacetoPayPayment): Record<string, unkn
     reference: payment.reference,
     requestId: payment.requestId,
     kind: payment.kind,
+    parentPaymentId: payment.parentPaymentId ?? null,
     status: payment.status,
     statusReason: payment.statusReason,
     statusMessage: payment.statusMessage,

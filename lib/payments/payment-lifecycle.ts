@@ -10,11 +10,7 @@ import { PLACETOPAY_OPTIONS } from '../config/tokens';
 import { DEFAULT_SITE } from '../config/site-name';
 import { PlacetoPayPayment } from '../persistence/placetopay-payment.entity';
 import { newPaymentRow, type NewPayment } from './new-payment';
-import {
-  PaymentChangeEngine,
-  PaymentMissingError,
-  type ChangeRequest,
-} from './payment-change-engine';
+import { PaymentChangeEngine, type ChangeRequest } from './payment-change-engine';
 import type { ApplyOutcome, SessionObservation } from './payment-observation';
 import { type PaymentStatus, isFinalStatus } from './payment-status';
 import {
@@ -22,15 +18,21 @@ import {
   decideCreationFailed,
   decideCreationUnknown,
   decideObservation,
-  decideRecurringCharge,
   decideRefundAbandoned,
   decideRefundRecorded,
   decideRefundStart,
   decideUnresolved,
 } from './payment-transitions';
+import {
+  decideRecurringCharge,
+  newChargeRow,
+  type RecurringChargeSeen,
+} from './recurring-charge-transitions';
 import { decideAbandoned, decideAttached, decideExpiredUnconfirmed } from './review-transitions';
 
-export type RecurringChargeRecord = 'written' | 'written_elsewhere' | 'no_approved_payment';
+/** What `recordRecurringCharge` did: the charge's row and the outcome, or `elsewhere`. */
+export type RecurringChargeRecord =
+  { paymentId: string; created: boolean; outcome: ApplyOutcome | undefined } | 'elsewhere';
 
 /** What `applyWith` takes besides the observation. */
 export interface ApplyOptions {
@@ -255,35 +257,43 @@ export class PaymentLifecycle {
   }
 
   /**
-   * A verified recurring charge of an approved payment: `payment.recurring_charge` fires, and
-   * nothing of the payment changes (its status and amounts are the original session's).
-   * `markWritten` runs in the event's transaction and says whether this call is the one to write
-   * it: a retry by another replica then writes nothing.
+   * A recurring charge a queried session lists (docs/protocol.md §7.2): a payment of its own (kind
+   * `recurring`, linked to `seen.parent`), created or changed by the ordinary rules, its events in
+   * the same transaction, and `alsoWrite` (the caller's record of it) too: false, or a failure,
+   * rolls the whole back (`elsewhere` for false).
    */
   async recordRecurringCharge(
-    paymentId: string,
-    details: Record<string, unknown>,
-    markWritten: (manager: EntityManager) => Promise<boolean>,
+    seen: RecurringChargeSeen,
+    alsoWrite: (manager: EntityManager, paymentId: string) => Promise<boolean>,
   ): Promise<RecurringChargeRecord> {
-    let elsewhere = false;
-    const written = await this.engine
-      .mutate(paymentId, (current): ChangeRequest<true> | null => {
-        const change = decideRecurringCharge(current, details);
-        return (
-          change && {
-            ...change,
-            alsoWrite: async (manager) => {
-              elsewhere = !(await markWritten(manager));
-              return !elsewhere;
-            },
-          }
-        );
-      })
-      .catch((error: unknown) => {
-        if (error instanceof PaymentMissingError) return undefined;
-        throw error;
-      });
-    return written ? 'written' : elsewhere ? 'written_elsewhere' : 'no_approved_payment';
+    const internalReference = seen.transaction.internalReference!;
+    const existing = await this.engine.findRecurringCharge(seen.parent.id, internalReference);
+    const now = this.clock.now();
+    let madeElsewhere = false;
+    const withRecord = (
+      change: ChangeRequest<ApplyOutcome> | null,
+      paymentId: string,
+    ): ChangeRequest<ApplyOutcome> | null =>
+      change && {
+        ...change,
+        alsoWrite: async (manager) => {
+          madeElsewhere = !(await alsoWrite(manager, paymentId));
+          return !madeElsewhere;
+        },
+      };
+    if (existing) {
+      const outcome = await this.engine.mutate(existing, (current) =>
+        withRecord(decideRecurringCharge(current, seen, false, now), existing),
+      );
+      return madeElsewhere ? 'elsewhere' : { paymentId: existing, created: false, outcome };
+    }
+    const row = Object.assign(new PlacetoPayPayment(), newChargeRow(seen, randomUUID(), now));
+    const outcome = await this.engine.insertAndChange(row, (current) =>
+      withRecord(decideRecurringCharge(current, seen, true, now), row.id),
+    );
+    if (madeElsewhere) return 'elsewhere';
+    if (outcome === undefined) throw new Error(`recurring charge ${internalReference}: no change`);
+    return { paymentId: row.id, created: true, outcome };
   }
 
   /** The rules' decision on an observation, with a warning when it is not trusted. */

@@ -17,6 +17,7 @@ import {
   paidMinor,
   redactedSnapshot,
   settlingTransaction,
+  withoutRecurringCharges,
 } from './session-facts';
 
 /**
@@ -175,7 +176,8 @@ export function decideObservation(
   observation: SessionObservation,
   now: Date,
 ): PaymentChange<ApplyOutcome> | null {
-  const { session, source } = observation;
+  const { source } = observation;
+  const session = withoutRecurringCharges(observation.session, current.internalReference);
   const to = fromGatewayStatus(session.status.status);
   const observedAt = parseDate(session.status.date);
   const snapshot = redactedSnapshot(session);
@@ -288,20 +290,6 @@ export function decideRefundRecorded(
     changes: { refunded: true, refundedMinor: total, refundInDoubtMinor: null },
     events: [{ type: 'payment.refunded', details: { refundedMinor, totalRefundedMinor: total } }],
     source: 'manual',
-    result: true,
-  };
-}
-
-/** A recurring charge of an approved payment: an event, and nothing of the payment changes. */
-export function decideRecurringCharge(
-  current: PlacetoPayPayment,
-  details: Record<string, unknown>,
-): PaymentChange<true> | null {
-  if (current.status !== PaymentStatus.APPROVED) return null;
-  return {
-    changes: {},
-    events: [{ type: 'payment.recurring_charge', details }],
-    source: 'notification',
     result: true,
   };
 }

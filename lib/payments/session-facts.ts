@@ -74,6 +74,34 @@ export function amountMismatch(
   return null;
 }
 
+/** Whether a session was created with `payment.recurring` (PlacetoPay charges it on a schedule). */
+export function isRecurringSession(session: RedirectInformation): boolean {
+  const payment = session.request?.payment as { recurring?: unknown } | undefined;
+  return typeof payment?.recurring === 'object' && payment.recurring !== null;
+}
+
+/**
+ * The session as the original payment's own: a recurring session's query may list the charges
+ * PlacetoPay made on its recurrence beside the first payment (docs/protocol.md §7.2, UNCERTAIN),
+ * and they are payments of their own. Only the first approved transaction is the session's: the
+ * one stored as the payment's (`internalReference`), else the lowest-numbered approved one.
+ */
+export function withoutRecurringCharges(
+  session: RedirectInformation,
+  own: number | null,
+): RedirectInformation {
+  if (!isRecurringSession(session)) return session;
+  const approved = session.payment.filter((tx) => tx.status.status === 'APPROVED');
+  if (approved.length <= 1) return session;
+  const first =
+    approved.find((tx) => own !== null && tx.internalReference === own) ??
+    [...approved].sort((a, b) => (a.internalReference ?? 0) - (b.internalReference ?? 0))[0];
+  return {
+    ...session,
+    payment: session.payment.filter((tx) => tx.status.status !== 'APPROVED' || tx === first),
+  };
+}
+
 const SNAPSHOT_TRANSACTION_FIELDS = [
   'status',
   'internalReference',

@@ -2,7 +2,12 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber, epochMillis } from './column-transformers';
 import { PaymentStatus } from './payment-status.enum';
 
-export type PaymentKind = 'payment' | 'subscription' | 'collect';
+/**
+ * `payment` a redirect session, `subscription` a session that saves a card, `collect` a charge of
+ * a stored card, `recurring` a charge PlacetoPay made on the recurrence of a `payment`
+ * (`parentPaymentId`).
+ */
+export type PaymentKind = 'payment' | 'subscription' | 'collect' | 'recurring';
 
 /** One payment attempt: a PlacetoPay session and what we know of it. */
 @Entity('placetopay_payments')
@@ -10,6 +15,13 @@ export type PaymentKind = 'payment' | 'subscription' | 'collect';
 @Index('UQ_placetopay_payments_request_id', ['site', 'requestId'], { unique: true })
 @Index('IDX_placetopay_payments_next_check', ['nextCheckAt'])
 @Index('UQ_placetopay_payments_open_reference', ['site', 'openReference'], { unique: true })
+@Index(
+  'UQ_placetopay_payments_recurring_charge',
+  ['site', 'parentPaymentId', 'internalReference'],
+  {
+    unique: true,
+  },
+)
 export class PlacetoPayPayment {
   @PrimaryColumn({ name: 'id', type: 'varchar', length: 36 })
   id!: string;
@@ -35,6 +47,13 @@ export class PlacetoPayPayment {
 
   @Column({ name: 'kind', type: 'varchar', length: 16, default: 'payment' })
   kind!: PaymentKind;
+
+  /**
+   * A `recurring` charge's original payment: the one whose session lists the charge's
+   * internalReference (docs/protocol.md §7.2). Null for every other kind.
+   */
+  @Column({ name: 'parentPaymentId', type: 'varchar', length: 36, nullable: true })
+  parentPaymentId!: string | null;
 
   @Column({ name: 'processUrl', type: 'varchar', length: 512, nullable: true })
   processUrl!: string | null;

@@ -1,12 +1,18 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintNumber, epochMillis } from './column-transformers';
 
-export type RecurringChargeEventState = 'pending' | 'written' | 'none';
+/**
+ * What became of a notification (the column keeps its first name, `eventState`): `pending` until
+ * settled, `written` once its charge is a payment row (`chargePaymentId`, written in the same
+ * transaction), `review` when verified but no session of the reference lists the charge (recorded,
+ * never applied), `none` when there is nothing to apply (unverified, unknown reference).
+ */
+export type RecurringChargeEventState = 'pending' | 'written' | 'review' | 'none';
 
 /**
  * Every recurring-charge notification received, verified or not. Its signature formula is not
- * documented: `verified` says whether the analogue formula matched. Nothing here ever changes a
- * payment.
+ * documented: `verified` says whether the analogue formula matched. Only a verified one whose
+ * charge a queried session lists becomes a payment (`chargePaymentId`).
  */
 @Entity('placetopay_recurring_notifications')
 @Index(
@@ -61,22 +67,26 @@ export class PlacetoPayRecurringNotification {
   @Column({ name: 'verified', type: 'boolean', default: false })
   verified!: boolean;
 
-  /** The original payment: the newest APPROVED payment of `reference`; null when none. */
+  /**
+   * The original payment: once settled, the one whose session lists the charge; before that (and
+   * for rows recorded before charges became payments), the newest APPROVED payment of
+   * `reference`, used only to bound unverified rows. Null when none.
+   */
   @Column({ name: 'paymentId', type: 'varchar', length: 36, nullable: true })
   paymentId!: string | null;
 
   @Column({ name: 'receivedAt', type: 'bigint', transformer: epochMillis })
   receivedAt!: Date;
 
-  /**
-   * Its `payment.recurring_charge` event: `pending` until written (a failed write is tried again),
-   * `written` (in the same transaction as the event), or `none` when there is none to write
-   * (unverified, unknown reference, or the payment no longer approved).
-   */
+  /** Its settlement (RecurringChargeEventState). */
   @Column({ name: 'eventState', type: 'varchar', length: 16, default: 'none' })
   eventState!: RecurringChargeEventState;
 
-  /** When a pending event is next tried; null once it is written or there is none. */
+  /** The payment row (kind `recurring`) the charge became; null until then. */
+  @Column({ name: 'chargePaymentId', type: 'varchar', length: 36, nullable: true })
+  chargePaymentId!: string | null;
+
+  /** When a pending one is next settled; null once settled. */
   @Column({ name: 'nextEventAt', type: 'bigint', nullable: true, transformer: epochMillis })
   nextEventAt!: Date | null;
 }

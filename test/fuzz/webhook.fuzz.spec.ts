@@ -579,7 +579,8 @@ describe.each(['express', 'fastify'] as AdapterName[])('webhook fuzzing on %s', 
       tickMs: 0,
     }).start();
     web = await startWebhookApp(adapter, simulator.url, {}, { logs });
-    // An approved payment: recurring notifications for its reference fire an event.
+    // An approved payment: verified recurring notifications for its reference are settled
+    // (looked for in its session, which lists none of them: left for review).
     const { requestId } = await web.service.createPayment(order(`RECUR-${adapter}`));
     simulator.approve(requestId);
     await web.service.syncPayment(requestId);

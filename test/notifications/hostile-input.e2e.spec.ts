@@ -284,6 +284,8 @@ describe.each(['express', 'fastify'] as AdapterName[])('hostile input on %s', (a
     const internalReference = simulator.chargeRecurring(payment.requestId!);
     await simulator.notifications.settled();
     expect(simulator.notifications.sent.at(-1)).toMatchObject({ responseStatus: 200 });
+    // Settled in the background, as a payment of its own.
+    await web.app.get(RecurringNotificationInbox).idle();
     expect(await recurringRows()).toContainEqual(
       expect.objectContaining({
         internalReference,

@@ -5,6 +5,7 @@ import {
   PlacetoPayPayment,
 } from 'nestjs-placetopay';
 import { DataSource, DefaultNamingStrategy, In } from 'typeorm';
+import { PlacetoPayRecurringNotification } from '../../lib/persistence/placetopay-recurring-notification.entity';
 import { enginesUnderTest, type TestDatabase } from '../support/databases';
 import { insertRawRows } from '../support/raw-rows';
 
@@ -45,6 +46,7 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
         'ScheduleUnconfirmedSessions1764230940000',
         'AddSite1764231000000',
         'AddEventTraceparent1764231100000',
+        'RecurringChargesAsPayments1764231200000',
       ]);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       expect(pending.upQueries.map((q) => q.query)).toEqual([]);
@@ -164,6 +166,79 @@ describe.each(enginesUnderTest().map((engine) => [engine.name, engine] as const)
       }
       expect((await schedule()).redirect).toBe(1_750_000_000_000);
       await payments.delete(rows.map((r) => r.id));
+    });
+
+    it('keeps recurring notifications and payments recorded before charges became payments', async () => {
+      await dataSource.undoLastMigration();
+      // The tables as they were: no parentPaymentId, no chargePaymentId yet.
+      await insertRawRows(dataSource, 'placetopay_payments', [
+        {
+          id: 'original',
+          reference: 'SUB-1',
+          openReference: 'SUB-1',
+          requestId: 77,
+          description: 'd',
+          currency: 'COP',
+          amountMinor: 100,
+          status: PaymentStatus.APPROVED,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        },
+      ]);
+      const notification = (id: string, internalReference: number, eventState: string) => ({
+        id,
+        internalReference,
+        reference: 'SUB-1',
+        status: 'APPROVED',
+        statusDate: '2026-01-01T00:00:00-05:00',
+        signatureAlgorithm: 'sha256',
+        verified: true,
+        paymentId: 'original',
+        receivedAt: new Date(),
+        eventState,
+        nextEventAt: eventState === 'pending' ? new Date(5_000) : null,
+      });
+      await insertRawRows(dataSource, 'placetopay_recurring_notifications', [
+        notification('written-1', 501, 'written'),
+        notification('pending-1', 502, 'pending'),
+      ]);
+      await dataSource.runMigrations();
+      expect(
+        await dataSource.getRepository(PlacetoPayPayment).findOneByOrFail({ id: 'original' }),
+      ).toMatchObject({ parentPaymentId: null, kind: 'payment', status: PaymentStatus.APPROVED });
+      const rows = await dataSource
+        .getRepository(PlacetoPayRecurringNotification)
+        .find({ order: { internalReference: 'ASC' } });
+      expect(
+        rows.map((r) => [r.id, r.eventState, r.chargePaymentId, r.nextEventAt?.getTime() ?? null]),
+      ).toEqual([
+        ['written-1', 'written', null, null],
+        // Still pending: the new code settles it as a charge (a payment row) from its session.
+        ['pending-1', 'pending', null, 5_000],
+      ]);
+      // Two charges of one original payment may be rows; the same charge twice may not.
+      const payments = dataSource.getRepository(PlacetoPayPayment);
+      const charge = (id: string, internalReference: number) =>
+        payments.insert({
+          id,
+          reference: 'SUB-1',
+          openReference: null,
+          requestId: null,
+          kind: 'recurring',
+          parentPaymentId: 'original',
+          internalReference,
+          description: 'd',
+          currency: 'COP',
+          amountMinor: 100,
+          status: PaymentStatus.APPROVED,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
+      await charge('charge-1', 501);
+      await charge('charge-2', 502);
+      await expect(charge('charge-3', 502)).rejects.toThrow();
+      await payments.delete(['original', 'charge-1', 'charge-2']);
+      await dataSource.getRepository(PlacetoPayRecurringNotification).clear();
     });
 
     it('reverts cleanly and applies again', async () => {

@@ -291,15 +291,4 @@ describe('payment transitions (pure rules)', () => {
       expect(rules.decideRefundRecorded(row({ status: PENDING }), 1)).toBeNull();
     });
   });
-
-  it('fires a recurring charge of an approved payment without changing it', () => {
-    const details = { internalReference: 1 };
-    expect(rules.decideRecurringCharge(row({ status: APPROVED }), details)).toEqual({
-      changes: {},
-      events: [{ type: 'payment.recurring_charge', details }],
-      source: 'notification',
-      result: true,
-    });
-    expect(rules.decideRecurringCharge(row({ status: REJECTED }), details)).toBeNull();
-  });
 });

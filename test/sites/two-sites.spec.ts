@@ -272,6 +272,9 @@ describe('two sites in one app (SQLite, two simulators)', () => {
 
   it("keeps probing one site while the other site's gateway fails (a breaker per site)", async () => {
     simEc.faults.inject('getSession', { type: 'status', status: 500 });
+    // Only the probe settles here: a notification racing it would settle co's payment first.
+    const coUrl = simCo.sites[0].notificationUrl;
+    simCo.sites[0].notificationUrl = undefined;
     try {
       const failing = [];
       for (let i = 0; i < 5; i++) failing.push(await ec.createPayment(order(`DOWN-${i}`, 'USD')));
@@ -296,6 +299,7 @@ describe('two sites in one app (SQLite, two simulators)', () => {
       }
     } finally {
       simEc.faults.clear();
+      simCo.sites[0].notificationUrl = coUrl;
     }
   });
 

@@ -11,6 +11,7 @@ import { TrackRecurringChargeEvents1764230880000 } from './1764230880000-track-r
 import { ScheduleUnconfirmedSessions1764230940000 } from './1764230940000-schedule-unconfirmed-sessions';
 import { AddSite1764231000000 } from './1764231000000-add-site';
 import { AddEventTraceparent1764231100000 } from './1764231100000-add-event-traceparent';
+import { RecurringChargesAsPayments1764231200000 } from './1764231200000-recurring-charges-as-payments';
 
 /** Add to your DataSource's `migrations` (see the README). */
 export const PLACETOPAY_MIGRATIONS = [
@@ -27,4 +28,5 @@ export const PLACETOPAY_MIGRATIONS = [
   ScheduleUnconfirmedSessions1764230940000,
   AddSite1764231000000,
   AddEventTraceparent1764231100000,
+  RecurringChargesAsPayments1764231200000,
 ];

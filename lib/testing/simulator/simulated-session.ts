@@ -66,8 +66,9 @@ export interface SimulatedSession {
   subscription: Record<string, unknown> | null;
   rejectedAttempts: number;
   /**
-   * What PlacetoPay charged on the recurrence of `payment.recurring` (docs/protocol.md §5.5), newest first.
-   * Not in the session's `payment[]`: the session keeps its own result (§6.7).
+   * What PlacetoPay charged on the recurrence of `payment.recurring` (docs/protocol.md §5.5), newest
+   * first. A query lists them in `payment[]` before `transactions` (§7.2), while the session keeps
+   * its own status (§6.7).
    */
   recurringCharges: SimulatedTransaction[];
   /** False once the recurrence is cancelled (retries or periods ran out). */

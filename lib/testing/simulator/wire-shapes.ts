@@ -9,13 +9,19 @@ export function statusStamp(clock: SimulatorClock): StatusStamp {
   return (status, reason, message) => ({ status, reason, message, date: wireDate(clock.now()) });
 }
 
-/** A session as a query returns it: the echoed request, its status, payments and subscription. */
+/**
+ * A session as a query returns it: the echoed request, its status, payments and subscription. The
+ * charges PlacetoPay made on its recurrence are listed in `payment[]` too, newest first, each with
+ * its own internalReference and status, while the session keeps its own status (docs/protocol.md
+ * §7.2: what the module relies on to find a charge's amount; UNCERTAIN at PlacetoPay).
+ */
 export function sessionInformation(session: SimulatedSession): Record<string, unknown> {
+  const transactions = [...session.recurringCharges, ...session.transactions];
   return {
     requestId: session.requestId,
     status: { ...session.status },
     request: session.request,
-    payment: session.transactions.length ? session.transactions.map(wireTransaction) : null,
+    payment: transactions.length ? transactions.map(wireTransaction) : null,
     subscription: session.subscription,
   };
 }
