@@ -1,6 +1,8 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import type { ReceiveResult } from './inbox';
 import { decorateRoute } from './notification.controller';
+import { answerUnlessNotHeld } from './notification-not-held';
+import { WebhookRefusals } from './webhook-refusals';
 import { RecurringNotificationInbox } from './recurring-notification-inbox';
 import {
   CHECKED_RECURRING_NOTIFICATION,
@@ -19,13 +21,19 @@ export function createRecurringNotificationController(
 ): Type<unknown> {
   @Controller(path)
   class PlacetoPayRecurringNotificationController {
-    constructor(private readonly inbox: RecurringNotificationInbox) {}
+    constructor(
+      private readonly inbox: RecurringNotificationInbox,
+      private readonly refusals: WebhookRefusals,
+    ) {}
 
     @Post()
     @HttpCode(200)
     @UseGuards(RecurringNotificationGuard)
     receive(@Req() request: Record<symbol, CheckedRecurringNotification>): Promise<ReceiveResult> {
-      return this.inbox.receive(request[CHECKED_RECURRING_NOTIFICATION]);
+      return answerUnlessNotHeld(
+        this.inbox.receive(request[CHECKED_RECURRING_NOTIFICATION]),
+        this.refusals,
+      );
     }
   }
   decorateRoute(PlacetoPayRecurringNotificationController, 'receive', decorators);
