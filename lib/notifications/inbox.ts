@@ -9,7 +9,7 @@ import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { HeldNotifications } from './held-notifications';
 import type { InboxRows } from './inbox-rows';
 import { replayJournal } from './journal-replay';
-import { NotificationJournal, type JournalTicket } from './notification-journal';
+import { fileError, NotificationJournal, type JournalTicket } from './notification-journal';
 import { NotificationNotHeld } from './notification-not-held';
 import { SettleQueue } from './settle-queue';
 
@@ -105,7 +105,9 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     this.journal = new NotificationJournal({
       ...setup.journal,
       onError: (error) =>
-        this.logger.warn(`could not delete a written journal segment: ${logText(reason(error))}`),
+        this.logger.warn(
+          `could not delete a written journal segment: ${logText(fileError(error))}`,
+        ),
     });
     this.held = new HeldNotifications<Held<Entry>>(
       async ({ entry, ticket }) => {
@@ -195,7 +197,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
       );
     }
     await this.journal.close().catch((error: unknown) => {
-      this.logger.warn(`could not close the journal: ${logText(reason(error))}`);
+      this.logger.warn(`could not close the journal: ${logText(fileError(error))}`);
     });
     // Unsettled rows stay pending in the inbox for the next process; a slow gateway does not
     // hold the shutdown.
@@ -268,7 +270,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
       ticket = await this.journal.append({ key, entry: kept });
     } catch (journalError) {
       throw notHeld(
-        `the journal ${logText(this.journal.path)} could not take it either (${logText(reason(journalError))})`,
+        `the journal ${logText(this.journal.path)} could not take it either (${logText(fileError(journalError))})`,
         'journal_unwritable',
       );
     }

@@ -1,7 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import { logText } from '../common/log-text';
-import { errorMessage as reason } from '../gateway/errors/describe-thrown';
-import type { JournalTicket, NotificationJournal } from './notification-journal';
+import {
+  fileError as reason,
+  type JournalTicket,
+  type NotificationJournal,
+} from './notification-journal';
 
 export interface JournalReplaySetup<Entry> {
   journal: NotificationJournal;

@@ -21,6 +21,8 @@ export interface JournalSetup {
   site: string;
   /** The inbox: `notification` or `recurring-notification`. */
   route: string;
+  /** A segment past this size is closed for a new one (default 1 MiB). */
+  segmentBytes?: number;
   /** A segment that could not be removed (it is replayed again, harmlessly, at the next start). */
   onError?: (error: unknown) => void;
 }
@@ -114,7 +116,16 @@ export class NotificationJournal {
     const line = formatRecord({ ...record, site: this.setup.site, route: this.setup.route });
     return new Promise((resolve, reject) => {
       this.pending.push({ line, record: this.nextRecord++, resolve, reject });
-      this.writing ??= this.writeAll().finally(() => (this.writing = undefined));
+      this.kick();
+    });
+  }
+
+  /** Starts the writer unless it runs; it starts again for appends that came as it ended. */
+  private kick(): void {
+    if (this.writing || this.pending.length === 0) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = undefined;
+      this.kick();
     });
   }
 
@@ -164,7 +175,7 @@ export class NotificationJournal {
         const live = this.live.get(active.segment)!;
         for (const item of batch) live.add(item.record);
         for (const item of batch) item.resolve({ segment: active.segment, record: item.record });
-        if (active.bytes >= SEGMENT_BYTES) await this.rotate();
+        if (active.bytes >= (this.setup.segmentBytes ?? SEGMENT_BYTES)) await this.rotate();
       } catch (error) {
         for (const item of batch) item.reject(error);
         // The segment may now end in a partial line: later records go to a new one.
@@ -216,7 +227,9 @@ export class NotificationJournal {
     try {
       names = await readdir(this.path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      // No folder yet, or a file in its place (check() reports that one): nothing to replay.
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
       throw error;
     }
     return names
@@ -229,6 +242,15 @@ export class NotificationJournal {
   private file(segment: number): string {
     return join(this.path, `${String(segment).padStart(12, '0')}.journal`);
   }
+}
+
+/**
+ * A file system error as text (`EROFS: read-only file system, open '...'`). Errors of node:fs
+ * may come from another realm than the caller's (a test runner's), so no instanceof.
+ */
+export function fileError(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 /** Makes a new file's directory entry durable. */

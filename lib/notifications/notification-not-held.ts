@@ -4,7 +4,8 @@ import type { WebhookRefusals } from './webhook-refusals';
 /**
  * A verified notification that neither the database nor the journal could take: answered 503,
  * a refusal PlacetoPay's dashboard shows, rather than a 200 for a notification that a crash would
- * lose. The message says what and why, already escaped for a log line.
+ * lose. The message says what (`notification for requestId 5 (APPROVED)`) and why, already
+ * escaped for a log line.
  */
 export class NotificationNotHeld extends Error {
   constructor(
@@ -29,7 +30,7 @@ export async function answerUnlessNotHeld<T>(
     return await answer;
   } catch (error) {
     if (!(error instanceof NotificationNotHeld)) throw error;
-    refusals.record('not_stored', error.message);
+    refusals.record('not_stored', `a ${error.message}`);
     throw new ServiceUnavailableException({ error: 'not_stored', reason: error.reason });
   }
 }
