@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import {
   chmodSync,
-  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
