@@ -21,6 +21,8 @@ export interface JournalSetup {
   site: string;
   /** The inbox: `notification` or `recurring-notification`. */
   route: string;
+  /** Records written and fsynced together at most (default 500; 1: one fsync per record). */
+  maxBatch?: number;
   /** A segment past this size is closed for a new one (default 1 MiB). */
   segmentBytes?: number;
   /** A segment that could not be removed (it is replayed again, harmlessly, at the next start). */
@@ -165,7 +167,7 @@ export class NotificationJournal {
 
   private async writeAll(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
+      const batch = this.pending.splice(0, this.setup.maxBatch ?? MAX_BATCH);
       const bytes = Buffer.from(batch.map((item) => item.line).join(''));
       try {
         const active = await this.open();

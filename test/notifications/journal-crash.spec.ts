@@ -171,7 +171,10 @@ describe.each(servers.map((engine) => [engine.name, engine] as const))(
             headers: { 'Content-Type': 'application/json' },
             body: notificationOf(simulator, requestId),
           });
-          return { status: response.status, body: await response.json() };
+          return {
+            status: response.status,
+            body: (await response.json()) as { duplicate?: boolean },
+          };
         }),
       );
       expect(answers.filter((a) => a.status !== 200)).toEqual([]);

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import {
   chmodSync,
   mkdirSync,
@@ -11,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PaymentStatus, PlacetoPayPaymentEvent } from 'nestjs-placetopay';
+import { DataSource } from 'typeorm';
 import { PlacetoPaySimulator, signNotification } from 'nestjs-placetopay/testing';
 import { PlacetoPayNotification } from '../../lib/persistence/placetopay-notification.entity';
 import { WebhookRefusals } from '../../lib/notifications/webhook-refusals';
@@ -56,12 +56,12 @@ describe('the notification journal (webhook, SQLite file)', () => {
   const start = (dir = journalDir) =>
     startWebhookApp('express', simulator.url, { journalDir: dir }, { logs, database });
   /** The table renamed away (or back) from outside the app: every INSERT into it fails. */
-  const moveTable = (from: string, to: string) => {
-    const db = new Database(database);
+  const moveTable = async (from: string, to: string) => {
+    const outside = await new DataSource({ type: 'better-sqlite3', database }).initialize();
     try {
-      db.exec(`ALTER TABLE "${from}" RENAME TO "${to}"`);
+      await outside.query(`ALTER TABLE "${from}" RENAME TO "${to}"`);
     } finally {
-      db.close();
+      await outside.destroy();
     }
   };
   const tableAway = () => moveTable(TABLE, `${TABLE}_away`);
@@ -105,9 +105,10 @@ describe('the notification journal (webhook, SQLite file)', () => {
 
   it('answers 200 only once the notification is on disk, and the next start records and settles it once', async () => {
     web = await start();
-    const { requestId, paymentId } = await approvedPayment(web, 'JOURNAL-1');
+    const { requestId, payment } = await approvedPayment(web, 'JOURNAL-1');
+    const paymentId = payment.id;
     const body = notificationOf(simulator, requestId);
-    tableAway();
+    await tableAway();
     expect(await postBody(`${web.url}/placetopay/notification`, body)).toEqual({
       status: 200,
       json: { received: true, duplicate: false },
@@ -131,7 +132,7 @@ describe('the notification journal (webhook, SQLite file)', () => {
     expect(logs.text()).toContain(
       `1 verified notification(s) could not be stored before shutdown: ${requestId} (APPROVED); they stay in the journal`,
     );
-    tableBack();
+    await tableBack();
     const kept = filesUnder(journalDir);
     expect([...kept.values()]).toEqual([text]);
 
@@ -181,7 +182,7 @@ describe('the notification journal (webhook, SQLite file)', () => {
     );
     const first = await approvedPayment(web, 'JOURNAL-2');
     const second = await approvedPayment(web, 'JOURNAL-3');
-    tableAway();
+    await tableAway();
     const answers = [];
     for (const { requestId } of [first, second]) {
       answers.push(
@@ -203,6 +204,6 @@ describe('the notification journal (webhook, SQLite file)', () => {
     ]);
     // The second one, within the minute, is counted for the next line.
     expect(web.app.get(WebhookRefusals).totals.get('not_stored')).toBe(2);
-    tableBack();
+    await tableBack();
   });
 });
