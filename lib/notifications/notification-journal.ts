@@ -8,6 +8,9 @@ const SEGMENT_BYTES = 1 << 20;
 /** Records written (and fsynced) together at most. */
 const MAX_BATCH = 500;
 const SEGMENT = /^(\d{12})\.journal$/;
+/** Folders and files it creates: the app's user only (payment data, though no secret). */
+const DIRECTORY_MODE = 0o700;
+const FILE_MODE = 0o600;
 
 /** Where a record lies: its segment and its number in this process. */
 export interface JournalTicket {
@@ -80,7 +83,7 @@ export class NotificationJournal {
 
   /** Creates the directory if needed; rejects when it cannot be written. */
   async check(): Promise<void> {
-    await mkdir(this.path, { recursive: true });
+    await mkdir(this.path, { recursive: true, mode: DIRECTORY_MODE });
     await access(this.path, constants.W_OK);
   }
 
@@ -189,14 +192,14 @@ export class NotificationJournal {
   /** The open segment, or a new one (its directory entry fsynced with it). */
   private async open(): Promise<{ segment: number; handle: FileHandle; bytes: number }> {
     if (this.active) return this.active;
-    await mkdir(this.path, { recursive: true });
+    await mkdir(this.path, { recursive: true, mode: DIRECTORY_MODE });
     if (this.nextSegment === undefined) {
       const existing = await this.segments();
       this.nextSegment = (existing.at(-1) ?? 0) + 1;
       this.firstOwn = this.nextSegment;
     }
     const segment = this.nextSegment++;
-    const handle = await open(this.file(segment), 'a');
+    const handle = await open(this.file(segment), 'a', FILE_MODE);
     try {
       await syncDirectory(this.path);
     } catch (error) {

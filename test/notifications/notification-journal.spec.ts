@@ -3,6 +3,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
@@ -99,6 +100,9 @@ describe('NotificationJournal', () => {
     expect(parseSegment(text).records).toEqual([
       { site: 'co', route: 'notification', key: '1', entry: { requestId: 1 } },
     ]);
+    // Readable by the app's user only.
+    expect(statSync(join(root, 'co', 'notification', segment)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'co', 'notification')).mode & 0o777).toBe(0o700);
     expect(files('mx')).toHaveLength(1);
     expect(files('co', 'recurring-notification')).toHaveLength(1);
     await Promise.all([co.close(), mx.close(), recurring.close()]);
