@@ -225,10 +225,11 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     return this.held.flush();
   }
 
-  /** Resolves when no settlement started by this process is running. */
+  /** Resolves when no settlement, and no cleanup of the journal, started here is running. */
   async idle(): Promise<void> {
     await this.queue?.idle();
     await this.retries.idle();
+    await this.journal.idle();
   }
 
   /** Takes a received one: recorded, or held when the database does not take it. */

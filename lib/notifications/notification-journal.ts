@@ -76,6 +76,8 @@ export class NotificationJournal {
   private pending: Pending[] = [];
   private writing?: Promise<void>;
   private replayed = false;
+  /** Deletions of segments under way. */
+  private readonly deletions = new Set<Promise<void>>();
 
   constructor(private readonly setup: JournalSetup) {
     this.path = resolve(setup.dir, setup.site, setup.route);
@@ -145,9 +147,11 @@ export class NotificationJournal {
       // a new one.
       const { handle } = this.active;
       this.active = undefined;
-      void handle.close().then(
-        () => this.retire(ticket.segment),
-        () => this.retire(ticket.segment),
+      this.track(
+        handle.close().then(
+          () => this.retire(ticket.segment),
+          () => this.retire(ticket.segment),
+        ),
       );
     }
   }
@@ -220,11 +224,23 @@ export class NotificationJournal {
     if (this.live.get(active.segment)?.size === 0) this.retire(active.segment);
   }
 
+  /** Resolves when no segment is being deleted. */
+  async idle(): Promise<void> {
+    while (this.deletions.size > 0) await Promise.all(this.deletions);
+  }
+
   private retire(segment: number): void {
     this.live.delete(segment);
-    unlink(this.file(segment)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') this.setup.onError?.(error);
-    });
+    this.track(
+      unlink(this.file(segment)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') this.setup.onError?.(error);
+      }),
+    );
+  }
+
+  private track(deletion: Promise<void>): void {
+    this.deletions.add(deletion);
+    void deletion.finally(() => this.deletions.delete(deletion));
   }
 
   private async segments(): Promise<number[]> {

@@ -204,6 +204,7 @@ describe.each(servers.map((engine) => [engine.name, engine] as const))(
           await inbox.writeHeld();
           await inbox.idle();
         }
+        await inbox.idle();
         const stored = await rows.find();
         expect(stored).toHaveLength(NOTIFICATIONS);
         expect(new Set(stored.map((row) => row.requestId))).toEqual(new Set(requestIds));

@@ -121,7 +121,8 @@ describe('NotificationJournal', () => {
     for (const replayed of replay.records.slice(0, 199)) next.done(replayed.ticket);
     expect(files()).toHaveLength(1);
     next.done(replay.records[199].ticket);
-    await until(() => files().length === 0);
+    await next.idle();
+    expect(files()).toHaveLength(0);
     await first.close();
   });
 
@@ -156,7 +157,8 @@ describe('NotificationJournal', () => {
     expect(files()).toHaveLength(2);
     // The torn segment goes once its one intact record is stored.
     next.done(replay.records[0].ticket);
-    await until(() => files().length === 1);
+    await next.idle();
+    expect(files()).toHaveLength(1);
     expect((await journal().replay()).records.map((r) => r.key)).toEqual(['3']);
     await next.close();
   });
@@ -184,7 +186,8 @@ describe('NotificationJournal', () => {
     expect(files().length).toBeGreaterThan(1);
     for (const ticket of tickets) small.done(ticket);
     small.done(tickets[0]);
-    await until(() => files().length === 0);
+    await small.idle();
+    expect(files()).toHaveLength(0);
     expect(small.size).toBe(0);
     await small.close();
   });
@@ -202,11 +205,3 @@ describe('NotificationJournal', () => {
     await nowhere.close();
   });
 });
-
-/** Waits for a condition the journal reaches on its own (a deletion under way). */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1_000 && !condition(); i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  expect(condition()).toBe(true);
-}

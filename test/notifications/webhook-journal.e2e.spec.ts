@@ -19,6 +19,7 @@ import { captureLogs } from '../support/log-capture';
 import { postBody, startWebhookApp, type WebhookApp } from '../support/webhook-app';
 
 const TABLE = 'placetopay_notifications';
+const RECURRING_TABLE = 'placetopay_recurring_notifications';
 
 /** A notification of the session's current status, signed as PlacetoPay signs it. */
 function notificationOf(simulator: PlacetoPaySimulator, requestId: number) {
@@ -205,5 +206,26 @@ describe('the notification journal (webhook, SQLite file)', () => {
     // The second one, within the minute, is counted for the next line.
     expect(web.app.get(WebhookRefusals).totals.get('not_stored')).toBe(2);
     await tableBack();
+
+    // The recurring-charge route, likewise (its own table away; a verified charge).
+    await moveTable(RECURRING_TABLE, `${RECURRING_TABLE}_away`);
+    const date = '2026-11-27T10:00:00-05:00';
+    const charge = {
+      internalReference: 987_654_321,
+      reference: 'JOURNAL-2',
+      status: { status: 'APPROVED', reason: '00', message: 'ok', date },
+      signature: signNotification({
+        requestId: 987_654_321,
+        status: 'APPROVED',
+        date,
+        secretKey: SECRET_KEY,
+      }),
+    };
+    expect(await postBody(`${web.url}/placetopay/recurring-notification`, charge)).toEqual({
+      status: 503,
+      json: { error: 'not_stored', reason: 'journal_unwritable' },
+    });
+    expect(web.app.get(WebhookRefusals).totals.get('not_stored')).toBe(3);
+    await moveTable(`${RECURRING_TABLE}_away`, RECURRING_TABLE);
   });
 });
