@@ -13,6 +13,8 @@ module.exports = {
     '^nestjs-placetopay/config$': '<rootDir>/lib/placetopay-config.ts',
   },
   setupFiles: ['reflect-metadata'],
+  // A journal directory per test file (PLACETOPAY_JOURNAL_DIR).
+  setupFilesAfterEnv: ['<rootDir>/test/support/journal-dir.ts'],
   testTimeout: 20000,
   // The default reporters, then one line naming each skipped suite and the variable that runs it.
   reporters: ['<rootDir>/test/support/skip-reporter.js'],

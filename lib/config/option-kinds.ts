@@ -176,6 +176,20 @@ export function routePath(): OptionKind<string> {
   };
 }
 
+/** A directory: relative paths are taken from the working directory; trimmed. */
+export function directory(): OptionKind<string> {
+  return {
+    type: 'directory',
+    parse: asText,
+    normalize: trim,
+    check: (value) =>
+      rule(
+        cv().isString(value) && value !== '' && !value.includes('\u0000'),
+        'must be a directory path',
+      ),
+  };
+}
+
 /** Values only code can give (no variable), e.g. decorators. */
 export function codeOnly<T>(type: string, accepts: (value: unknown) => boolean): OptionKind<T> {
   return { type, parse: asText, check: (value) => rule(accepts(value), `must be ${type}`) };

@@ -1,5 +1,6 @@
 import {
   codeOnly,
+  directory,
   flag,
   gatewayUrl,
   instrumentKey,
@@ -160,6 +161,12 @@ export const PLACETOPAY_OPTION_TABLE = table({
     kind: flag(),
     default: true,
     doc: 'Settle a notification by querying its session. When `false`, notifications are only recorded and the return URL (`syncPayment`) settles the payment, and the probe.',
+  },
+  journalDir: {
+    env: 'JOURNAL_DIR',
+    kind: directory(),
+    default: '.placetopay-journal',
+    doc: 'Where a verified notification the database cannot take is written (fsynced) before it is answered 200, until the database takes it; replayed at start. One folder per site and route inside. Relative to the working directory; in production a persistent volume of its own per replica ([docs/production.md](docs/production.md#the-notification-journal)). When it cannot be written either, the notification is answered 503.',
   },
   probeEnabled: {
     env: 'PROBE_ENABLED',

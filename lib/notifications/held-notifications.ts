@@ -9,7 +9,8 @@ class LeftHeld extends Error {}
 /**
  * Notifications the database could not take, kept in memory (at most `limit`) and written oldest
  * first, with backoff, until it takes them: PlacetoPay sends each once, so an error answer would
- * lose it for good. One writer at a time. A pass stops when the database refuses two in a row (it
+ * lose it for good. The inbox holds here only what its journal has on disk already: this is the
+ * cache in front of the journal that writes them. One writer at a time. A pass stops when the database refuses two in a row (it
  * is down); one it refuses while it takes the next is moved behind the rest, so it never holds
  * them back.
  */
@@ -35,14 +36,27 @@ export class HeldNotifications<T> {
     return this.items.size;
   }
 
+  /** Whether stop() was called: nothing more is held. */
+  get stopped(): boolean {
+    return this.writer.stopped;
+  }
+
+  /** Whether `limit` items are held. */
+  get full(): boolean {
+    return this.items.size >= this.limit;
+  }
+
   get(key: string): T | undefined {
     return this.items.get(key);
   }
 
-  /** Holds `item` under `key` (replacing what was held there); false when full or stopped. */
-  hold(key: string, item: T): boolean {
+  /**
+   * Holds `item` under `key` (replacing what was held there); false when full or stopped.
+   * `beyondLimit`: held even when full (what an earlier process left in the journal).
+   */
+  hold(key: string, item: T, beyondLimit = false): boolean {
     if (this.writer.stopped) return false;
-    if (!this.items.has(key) && this.items.size >= this.limit) return false;
+    if (!beyondLimit && !this.items.has(key) && this.items.size >= this.limit) return false;
     this.items.set(key, item);
     // A pass under way takes it in turn; if that pass fails, the next comes after the backoff.
     this.writer.later();

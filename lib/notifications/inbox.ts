@@ -8,10 +8,16 @@ import { WorkerLoop } from '../common/worker-loop';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
 import { HeldNotifications } from './held-notifications';
 import type { InboxRows } from './inbox-rows';
+import { replayJournal } from './journal-replay';
+import { fileError, NotificationJournal, type JournalTicket } from './notification-journal';
+import { NotificationNotHeld } from './notification-not-held';
 import { SettleQueue } from './settle-queue';
 import { HELD_ANSWER } from './webhook-telemetry';
 
-/** Notifications held in memory while the database is unreachable, at most (per inbox). */
+/**
+ * Notifications held while the database is unreachable, at most (per inbox): each in the journal,
+ * and in memory until it is written.
+ */
 const HELD_LIMIT = 10_000;
 /** Shutdown waits this long, at most, for each of: answers, held notifications, settling. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,7 +29,7 @@ export interface ReceiveResult {
   duplicate: boolean;
 }
 
-export interface InboxSetup<Row extends ObjectLiteral> {
+export interface InboxSetup<Entry, Row extends ObjectLiteral> {
   rows: InboxRows<Row>;
   clock: PlacetoPayClock;
   /** How often due rows are retried (0: only when retryDue() is called). */
@@ -32,17 +38,32 @@ export interface InboxSetup<Row extends ObjectLiteral> {
   concurrency: number;
   /** Settles recorded rows in the background, in this process's memory (see unclaimed()). */
   queue?: { receivedAt(row: Row): Date };
+  /** The journal: where what the database could not take is kept until it is written. */
+  journal: {
+    dir: string;
+    site: string;
+    /** The inbox's folder under the site's: `notification`, `recurring-notification`. */
+    route: string;
+    /** An entry back from its JSON (as JSON.stringify wrote it). */
+    decode(data: unknown): Entry;
+  };
   /** What the log lines say. */
   says: {
     /** How one is named: `${subject} ${label(entry)} could not be stored`. */
     subject: string;
     /** When every held one is stored. */
     heldWritten: string;
-    /** At shutdown, before the labels of the held ones left. */
+    /** At shutdown, before the labels of the held ones left in the journal. */
     heldLost(count: number): string;
     /** When a poll's retry pass fails. */
     retryFailed: string;
   };
+}
+
+/** A held one: its entry and where the journal has it. */
+interface Held<Entry> {
+  entry: Entry;
+  ticket: JournalTicket;
 }
 
 /** With the held ones full: which one a new one may take the place of, and what to say then. */
@@ -57,18 +78,20 @@ export interface HeldRoom<Entry> {
  * share. A subclass says what is its own (the abstract members: the key, how to record a received
  * one, which stored rows are due, how to settle one row); the inbox does the rest:
  *
- * receive (accept) → record it (batched with the answers arriving together), or hold it in memory
- * when the database does not take it and record it when it does → answer → settle (at once, or
+ * receive (accept) → record it (batched with the answers arriving together), or, when the
+ * database does not take it, append it to the journal (fsynced; a 503 when that fails too) and
+ * hold it in memory, and record it when the database takes it → answer → settle (at once, or
  * through the memory queue) → a row whose settlement failed is due again later, and the poll (or
  * the probe) retries it → shutdown waits for the answers, the held ones and the settling, each at
- * most the grace.
+ * most the grace. What is still held then stays in the journal; the next start replays it.
  */
 export abstract class Inbox<Entry, Row extends ObjectLiteral>
   implements OnApplicationBootstrap, OnApplicationShutdown
 {
   protected readonly logger = new Logger('PlacetoPayWebhook');
   protected readonly rows: InboxRows<Row>;
-  private readonly held: HeldNotifications<Entry>;
+  private readonly held: HeldNotifications<Held<Entry>>;
+  private readonly journal: NotificationJournal;
   private readonly settling: Semaphore;
   /** Retry passes: one at a time, a call during one joins it. */
   private readonly retries: WorkerLoop<number>;
@@ -76,12 +99,22 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
   private readonly poll: WorkerLoop<number>;
   private readonly queue?: SettleQueue<Row>;
 
-  protected constructor(private readonly setup: InboxSetup<Row>) {
+  protected constructor(private readonly setup: InboxSetup<Entry, Row>) {
     const { says } = setup;
     this.rows = setup.rows;
     this.settling = new Semaphore(setup.concurrency);
-    this.held = new HeldNotifications<Entry>(
-      (entry) => this.recordHeld(entry),
+    this.journal = new NotificationJournal({
+      ...setup.journal,
+      onError: (error) =>
+        this.logger.warn(
+          `could not delete a written journal segment: ${logText(fileError(error))}`,
+        ),
+    });
+    this.held = new HeldNotifications<Held<Entry>>(
+      async ({ entry, ticket }) => {
+        await this.recordHeld(entry);
+        this.journal.done(ticket);
+      },
       HELD_LIMIT,
       () => this.logger.log(says.heldWritten),
     );
@@ -139,8 +172,16 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     return undefined;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.poll.start();
+    await replayJournal({
+      journal: this.journal,
+      logger: this.logger,
+      decode: this.setup.journal.decode,
+      take: (key, entry, ticket) => this.takeBack(key, entry, ticket),
+    });
+    // Written now if the database answers, else on the writer's backoff.
+    void this.held.flush();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -151,15 +192,20 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     await waitAtMost(this.rows.idle(), SHUTDOWN_GRACE_MS);
     const unwritten = await this.held.stop(SHUTDOWN_GRACE_MS);
     if (unwritten.length > 0) {
-      const labels = unwritten.map((entry) => logText(this.label(entry)));
-      this.logger.error(`${this.setup.says.heldLost(labels.length)}: ${labels.join(', ')}`);
+      const labels = unwritten.map(({ entry }) => logText(this.label(entry)));
+      this.logger.error(
+        `${this.setup.says.heldLost(labels.length)}: ${labels.join(', ')}; they stay in the journal ${logText(this.journal.path)} and are written at the next start`,
+      );
     }
+    await this.journal.close().catch((error: unknown) => {
+      this.logger.warn(`could not close the journal: ${logText(fileError(error))}`);
+    });
     // Unsettled rows stay pending in the inbox for the next process; a slow gateway does not
     // hold the shutdown.
     await waitAtMost(this.idle(), SHUTDOWN_GRACE_MS);
   }
 
-  /** Received but not yet stored (the database could not take them). */
+  /** Received but not yet stored (the database could not take them): in the journal. */
   get heldCount(): number {
     return this.held.size;
   }
@@ -180,10 +226,11 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     return this.held.flush();
   }
 
-  /** Resolves when no settlement started by this process is running. */
+  /** Resolves when no settlement, and no cleanup of the journal, started here is running. */
   async idle(): Promise<void> {
     await this.queue?.idle();
     await this.retries.idle();
+    await this.journal.idle();
   }
 
   /** Takes a received one: recorded, or held when the database does not take it. */
@@ -192,7 +239,7 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
     try {
       return await this.record(entry);
     } catch (error) {
-      return this.hold(entry, error);
+      return await this.hold(entry, error);
     }
   }
 
@@ -203,23 +250,68 @@ export abstract class Inbox<Entry, Row extends ObjectLiteral>
 
   /**
    * The database did not take it: PlacetoPay sends a notification once and never again, so an
-   * error answer would lose it for good. It is held here and recorded when the database answers.
+   * error answer would lose it for good. It is appended to the journal (on disk before the 200)
+   * and held, and recorded when the database answers. When the journal cannot take it either
+   * (or too many are held), it is refused: NotificationNotHeld, answered 503.
    */
-  private hold(entry: Entry, error: unknown): ReceiveResult {
+  private async hold(entry: Entry, error: unknown): Promise<ReceiveResult> {
     const key = this.key(entry);
     const copy = this.held.get(key);
-    const kept = copy === undefined ? entry : this.replaceHeld(copy, entry);
+    let kept = copy === undefined ? entry : this.replaceHeld(copy.entry, entry);
     if (kept === undefined) return { received: true, duplicate: true };
-    if (!this.held.hold(key, kept)) {
-      const room = this.makeRoom(kept);
-      const dropped = room ? this.held.evict(room.matches) : undefined;
-      if (!room || dropped === undefined || !this.held.hold(key, kept)) throw error;
-      this.logger.warn(logText(room.warning(dropped)));
+    const notHeld = (why: string, code: NotificationNotHeld['reason']) =>
+      new NotificationNotHeld(
+        `${this.setup.says.subject} ${logText(this.label(entry))}: the database could not take it (${logText(reason(error))}) and ${why}`,
+        code,
+      );
+    const full = () =>
+      notHeld(`${HELD_LIMIT.toLocaleString('en-US')} notifications are held already`, 'held_full');
+    if (copy === undefined && this.held.full && !this.makeRoom(kept)) throw full();
+    let ticket: JournalTicket;
+    try {
+      ticket = await this.journal.append({ key, entry: kept });
+    } catch (journalError) {
+      throw notHeld(
+        `the journal ${logText(this.journal.path)} could not take it either (${logText(fileError(journalError))})`,
+        'journal_unwritable',
+      );
     }
+    // Another copy may have been held while this one was written.
+    const current = this.held.get(key);
+    if (current !== copy && current !== undefined) {
+      kept = this.replaceHeld(current.entry, kept);
+      if (kept === undefined) {
+        this.journal.done(ticket);
+        return { received: true, duplicate: true };
+      }
+    }
+    if (!this.held.hold(key, { entry: kept, ticket })) {
+      // Shutting down: it is on disk, and the next start writes it.
+      if (this.held.stopped) return { received: true, duplicate: false };
+      const room = this.makeRoom(kept);
+      const dropped = room ? this.held.evict(({ entry }) => room.matches(entry)) : undefined;
+      if (!room || dropped === undefined || !this.held.hold(key, { entry: kept, ticket })) {
+        this.journal.done(ticket);
+        throw full();
+      }
+      this.journal.done(dropped.ticket);
+      this.logger.warn(logText(room.warning(dropped.entry)));
+    }
+    if (current !== undefined) this.journal.done(current.ticket);
     this.logger.warn(
-      `${this.setup.says.subject} ${logText(this.label(entry))} could not be stored (${logText(reason(error))}): held in memory until the database answers`,
+      `${this.setup.says.subject} ${logText(this.label(entry))} could not be stored (${logText(reason(error))}): kept in the journal until the database answers`,
     );
     return HELD_ANSWER;
+  }
+
+  /** A record an earlier process left in the journal: held (beyond the limit) until written. */
+  private takeBack(key: string, entry: Entry, ticket: JournalTicket): void {
+    const copy = this.held.get(key);
+    const kept = copy === undefined ? entry : this.replaceHeld(copy.entry, entry);
+    if (kept === undefined) return this.journal.done(ticket);
+    // Refused only once shutdown began: it stays in the journal for the next start.
+    if (!this.held.hold(key, { entry: kept, ticket }, true)) return;
+    if (copy !== undefined) this.journal.done(copy.ticket);
   }
 
   /** Settles one row in a settlement slot; nothing once shutdown began (or `skip` says so). */

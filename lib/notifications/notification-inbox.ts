@@ -61,11 +61,27 @@ export class NotificationInbox extends Inbox<PlacetoPayNotification, PlacetoPayN
       pollMs: options.eventPollMs,
       concurrency: SETTLE_CONCURRENCY,
       queue: { receivedAt: (row) => row.receivedAt },
+      journal: {
+        dir: options.journalDir,
+        site,
+        route: 'notification',
+        decode: (data) => {
+          const row = data as PlacetoPayNotification & {
+            receivedAt: string;
+            nextAttemptAt: string;
+          };
+          return notifications.create({
+            ...row,
+            receivedAt: new Date(row.receivedAt),
+            nextAttemptAt: new Date(row.nextAttemptAt),
+          });
+        },
+      },
       says: {
         subject: 'notification for requestId',
         heldWritten: 'held notifications written to the database',
         heldLost: (count) =>
-          `${count} verified notification(s) could not be stored before shutdown; the probe settles their payments`,
+          `${count} verified notification(s) could not be stored before shutdown`,
         retryFailed: 'notification settlement failed',
       },
     });

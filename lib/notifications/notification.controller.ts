@@ -1,5 +1,7 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import { NotificationInbox, type ReceiveResult } from './notification-inbox';
+import { answerUnlessNotHeld } from './notification-not-held';
+import { WebhookRefusals } from './webhook-refusals';
 import {
   NotificationSignatureGuard,
   VERIFIED_NOTIFICATION,
@@ -17,14 +19,17 @@ export function createNotificationController(
 ): Type<unknown> {
   @Controller(path)
   class PlacetoPayNotificationController {
-    constructor(private readonly inbox: NotificationInbox) {}
+    constructor(
+      private readonly inbox: NotificationInbox,
+      private readonly refusals: WebhookRefusals,
+    ) {}
 
     @Post()
     @HttpCode(200)
     @UseGuards(NotificationSignatureGuard)
     receive(@Req() request: Record<symbol, VerifiedNotification>): Promise<ReceiveResult> {
       return receiveWebhook(request, 'session', () =>
-        this.inbox.receive(request[VERIFIED_NOTIFICATION]),
+        answerUnlessNotHeld(this.inbox.receive(request[VERIFIED_NOTIFICATION]), this.refusals),
       );
     }
   }

@@ -67,6 +67,15 @@ export class RecurringNotificationInbox extends Inbox<
       // One at a time: a retry pass stops at the first claim the database refuses.
       concurrency: 1,
       queue: { receivedAt: (row) => row.receivedAt },
+      journal: {
+        dir: options.journalDir,
+        site,
+        route: 'recurring-notification',
+        decode: (data) => {
+          const held = data as { notification: CheckedRecurringNotification; receivedAt: string };
+          return { notification: held.notification, receivedAt: new Date(held.receivedAt) };
+        },
+      },
       says: {
         subject: 'recurring notification for internalReference',
         heldWritten: 'held recurring notifications written to the database',

@@ -1,6 +1,8 @@
 import { Controller, HttpCode, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import type { ReceiveResult } from './inbox';
 import { decorateRoute } from './notification.controller';
+import { answerUnlessNotHeld } from './notification-not-held';
+import { WebhookRefusals } from './webhook-refusals';
 import { RecurringNotificationInbox } from './recurring-notification-inbox';
 import {
   CHECKED_RECURRING_NOTIFICATION,
@@ -20,7 +22,10 @@ export function createRecurringNotificationController(
 ): Type<unknown> {
   @Controller(path)
   class PlacetoPayRecurringNotificationController {
-    constructor(private readonly inbox: RecurringNotificationInbox) {}
+    constructor(
+      private readonly inbox: RecurringNotificationInbox,
+      private readonly refusals: WebhookRefusals,
+    ) {}
 
     @Post()
     @HttpCode(200)
@@ -30,7 +35,7 @@ export function createRecurringNotificationController(
       return receiveWebhook(
         request,
         'recurring',
-        () => this.inbox.receive(checked),
+        () => answerUnlessNotHeld(this.inbox.receive(checked), this.refusals),
         !checked.verified,
       );
     }

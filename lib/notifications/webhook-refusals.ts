@@ -3,7 +3,8 @@ import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import { WindowedLog } from '../common/windowed-log';
 
 /** Why a webhook request was refused before anything was stored. */
-export type WebhookRefusal = 'too_large' | 'unreadable' | 'missing_fields' | 'bad_signature';
+export type WebhookRefusal =
+  'too_large' | 'unreadable' | 'missing_fields' | 'bad_signature' | 'not_stored';
 
 /** One log line per this window at most, whatever the flood. */
 export const WEBHOOK_REFUSAL_WINDOW_MS = 60_000;
@@ -13,10 +14,12 @@ const WORDS: Record<WebhookRefusal, string> = {
   unreadable: 'unreadable',
   missing_fields: 'missing fields',
   bad_signature: 'bad signature',
+  not_stored: 'not stored (503)',
 };
 
 /**
- * The log of the webhook's refusals (400, 401, 413), rate-limited: the first of a quiet minute
+ * The log of the webhook's refusals (400, 401, 413, and the 503 of a verified notification that
+ * neither the database nor the journal could take), rate-limited: the first of a quiet minute
  * is written at once (`refused a notification for requestId 5: signature mismatch`), the rest of
  * that minute in one line with their count per reason. A flood of forged or oversized posts
  * writes one line a minute; `totals` counts them all.

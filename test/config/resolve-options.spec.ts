@@ -45,6 +45,7 @@ describe('configuration', () => {
       eventPollMs: 2000,
       allowLegacySha1: true,
       notificationQuery: true,
+      journalDir: '.placetopay-journal',
       probeEnabled: true,
       probeCron: '* * * * *',
       probeFirstCheckMs: 420_000,

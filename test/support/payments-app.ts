@@ -1,4 +1,7 @@
 import type { INestApplication, Provider } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TypeOrmModule, getRepositoryToken } from '@nestjs/typeorm';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -80,6 +83,9 @@ export async function startPaymentsApp(
         probeEnabled: false,
         // The default base URL is the real test gateway: no start-up call to it from a test.
         verifyCredentials: 'off',
+        // A journal of its own, as each replica has in production: what one app leaves in its
+        // journal is never replayed into another app's database (pass journalDir to share one).
+        journalDir: mkdtempSync(join(process.env.PLACETOPAY_JOURNAL_DIR ?? tmpdir(), 'app-')),
         ...options,
       }),
     ],
