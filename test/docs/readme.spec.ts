@@ -15,6 +15,14 @@ describe('README', () => {
     expect(squash(block)).toBe(squash(spec));
   });
 
+  it('teaches in at most 350 lines, in both languages', () => {
+    for (const file of ['README.md', 'README.es.md']) {
+      const lines = readFileSync(join(root, file), 'utf8').trimEnd().split('\n');
+      expect({ file, lines: lines.length }).toEqual({ file, lines: expect.any(Number) });
+      expect(lines.length).toBeLessThanOrEqual(350);
+    }
+  });
+
   it('states the two commands', () => {
     expect(readme).toContain('npm ci && npm test');
     expect(readme).toContain('npm ci && npm run sample');
