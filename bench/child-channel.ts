@@ -7,35 +7,41 @@ export interface ChildRequest {
   do: string;
 }
 
+type Waiting = { resolve(answer: unknown): void; reject(error: Error): void };
+
 /** The parent's side: `ask` sends a request and resolves with the child's answer to it. */
 export function childChannel(child: ChildProcess) {
   let next = 0;
-  const waiting = new Map<number, (answer: unknown) => void>();
-  const first = new Promise<unknown>((resolve, reject) => {
-    waiting.set(-1, resolve);
-    child.once('exit', (code) =>
-      reject(new Error(`the child exited (${code}) before it was ready`)),
-    );
-  });
+  /** -1: the child's first message, `{ ready }`. */
+  const waiting = new Map<number, Waiting>();
+  const first = new Promise<unknown>((resolve, reject) => waiting.set(-1, { resolve, reject }));
   child.on('message', (message: { id?: number }) => {
     const id = message.id ?? -1;
-    waiting.get(id)?.(message);
+    waiting.get(id)?.resolve(message);
     waiting.delete(id);
   });
+  // A child that dies fails whatever waits on it, instead of leaving the benchmark hanging.
+  child.once('exit', (code) => {
+    for (const { reject } of waiting.values()) reject(new Error(`the child exited (${code})`));
+    waiting.clear();
+  });
   return {
-    /** The child's first message (`{ ready: ... }`, without an id). */
+    /** The child's first message (`{ ready: ... }`). */
     ready: <T>() => first as Promise<T>,
     ask<T>(what: string): Promise<T> {
       const id = next++;
-      return new Promise<T>((resolve) => {
-        waiting.set(id, resolve as (answer: unknown) => void);
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (answer: unknown) => void, reject });
         child.send({ id, do: what } satisfies ChildRequest);
       });
     },
   };
 }
 
-/** The child's side: answers each request with `handle`'s result; the first message is `ready`. */
+/**
+ * The child's side: answers each request with `handle`'s result; the first message is `ready`.
+ * After answering `close` the child exits.
+ */
 export function answerParent(
   ready: unknown,
   handle: (what: string) => Promise<Record<string, unknown>>,
@@ -43,7 +49,10 @@ export function answerParent(
   process.send!({ ready });
   process.on('message', (request: ChildRequest) => {
     handle(request.do).then(
-      (answer) => process.send!({ id: request.id, ...answer }),
+      (answer) =>
+        process.send!({ id: request.id, ...answer }, undefined, {}, () => {
+          if (request.do === 'close') process.exit(0);
+        }),
       (error: unknown) => {
         console.error(error);
         process.exit(2);

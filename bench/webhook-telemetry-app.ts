@@ -26,7 +26,6 @@ async function main(): Promise<void> {
       else if (what === 'close') {
         await bench.close();
         await otel.shutdown();
-        setImmediate(() => process.exit(0));
       }
       return {};
     },
