@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { RESULT_PREFIX, type BenchResult } from './bench-result';
 import { runScript } from './processes';
 
-const BENCHES = ['webhook', 'probe', 'create'];
+const BENCHES = ['webhook', 'webhook-telemetry', 'probe', 'create'];
 
 async function run(script: string): Promise<{ results: BenchResult[]; code: number | null }> {
   const child = runScript(script);

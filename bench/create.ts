@@ -1,144 +1,69 @@
 // bench/create: createPayment against the simulator, divided by the bare work it stands on (one
 // HTTP POST of the same session request to the simulator, with axios as the module uses it, plus
-// one INSERT of a payment row of the same width), same run, same PostgreSQL, 50 in flight.
-// Target: <= 1.2. The rounds alternate (bare, create, bare, create) so a drift of the shared
-// machine's speed falls on both sides.
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import axios from 'axios';
-import {
-  PLACETOPAY_ENTITIES,
-  PLACETOPAY_MIGRATIONS,
-  PlacetoPayModule,
-  PlacetoPayPayment,
-  PlacetoPayService,
-} from 'nestjs-placetopay';
-import { createAuth } from 'nestjs-placetopay/testing';
-import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+// one INSERT of a payment row of the same width), same run, same PostgreSQL, 50 in flight; without
+// an OpenTelemetry SDK (the API installed, nothing registered; target <= 1.2) and with the real SDK
+// and in-memory exporters (target <= 1.3), each in a process of its own (create-run.ts) so the
+// registered SDK cannot reach the other. Each process divides by its own bare work, measured in
+// rounds alternating with its creates.
 import { createBenchDatabase } from './bench-database';
 import { reportResult } from './bench-result';
-import { startSimulatorProcess } from './processes';
+import type { CreateMeasure } from './create-run';
+import { otelNodeFlags, type OtelMode } from './otel-mode';
+import { runScript, startSimulatorProcess } from './processes';
 
-const CREATES = Number(process.env.BENCH_CREATES ?? 4000);
-const WARM_UP = Math.min(500, CREATES);
-const IN_FLIGHT = 50;
-const TARGET = 1.2;
 const LOGIN = 'bench-login';
 const SECRET = 'bench-secret-key';
-const RETURN_URL = 'https://shop.example.com/return';
+const MODES: Array<{ mode: OtelMode; target: number; label: string }> = [
+  { mode: 'api', target: 1.2, label: 'no OpenTelemetry SDK' },
+  { mode: 'sdk', target: 1.3, label: 'OpenTelemetry SDK, in-memory exporters' },
+];
 
-/** Runs `work(0..count-1)` with IN_FLIGHT at a time; resolves with the wall time in ms. */
-async function inFlight(count: number, work: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(IN_FLIGHT, count) }, async () => {
-      while (next < count) await work(next++);
-    }),
+async function measure(mode: OtelMode, databaseUrl: string, simulatorUrl: string) {
+  const child = runScript(
+    'create-run',
+    [JSON.stringify({ mode, databaseUrl, simulatorUrl })],
+    otelNodeFlags(mode),
   );
-  return performance.now() - started;
+  process.once('exit', () => child.kill());
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let out = '';
+  for await (const chunk of child.stdout!) out += chunk;
+  const code = await exited;
+  if (code !== 0) throw new Error(`create-run (${mode}) exited ${code}`);
+  return JSON.parse(out) as CreateMeasure;
 }
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();
   const simulator = await startSimulatorProcess(LOGIN, SECRET);
-
-  @Module({
-    imports: [
-      TypeOrmModule.forRoot({
-        type: 'postgres',
-        url: database.url,
-        entities: PLACETOPAY_ENTITIES,
-        migrations: PLACETOPAY_MIGRATIONS,
-        migrationsRun: true,
-        extra: { max: 20, idleTimeoutMillis: 0 },
-      }),
-      PlacetoPayModule.forRoot({
-        login: LOGIN,
-        secretKey: SECRET,
-        baseUrl: simulator.url,
-        eventPollMs: 0,
-        probeEnabled: false,
-        verifyCredentials: 'off',
-      }),
-    ],
-  })
-  class BenchModule {}
-
-  const app = await NestFactory.create(BenchModule, { logger: ['error'] });
-  await app.init();
-  const service = app.get(PlacetoPayService);
-  const payments = app.get(DataSource).getRepository(PlacetoPayPayment);
-
-  const order = (reference: string) => ({
-    reference,
-    description: 'bench',
-    amount: { currency: 'COP', total: 10000 },
-    returnUrl: RETURN_URL,
-    ipAddress: '127.0.0.1',
-    userAgent: 'bench',
-  });
-  let created = 0;
-  const create = () => service.createPayment(order(`C-${created++}`));
-
-  // The bare work: the same request body, signed the same way, and a row like the module's.
-  const http = axios.create({ baseURL: simulator.url, timeout: 30_000 });
-  await create();
-  const template = await payments.findOneByOrFail({ reference: 'C-0' });
-  let bared = 0;
-  const bare = async () => {
-    const reference = `B-${bared++}`;
-    const { data } = await http.post('/api/session', {
-      locale: 'es_CO',
-      auth: createAuth({ login: LOGIN, secretKey: SECRET }),
-      payment: { reference, description: 'bench', amount: { currency: 'COP', total: 10000 } },
-      expiration: new Date(Date.now() + 30 * 60_000).toISOString(),
-      returnUrl: RETURN_URL,
-      ipAddress: '127.0.0.1',
-      userAgent: 'bench',
+  let met = true;
+  for (const { mode, target, label } of MODES) {
+    const { count, createMs, bareMs, spans, library } = await measure(
+      mode,
+      database.url,
+      simulator.url,
+    );
+    const ratio = createMs / bareMs;
+    const rate = (ms: number) => Math.round((count * 1000) / ms);
+    process.stderr.write(
+      `create (${label}): ${count} createPayment in ${Math.round(createMs)} ms (${rate(createMs)}/s); ` +
+        `bare POST + INSERT in ${Math.round(bareMs)} ms (${rate(bareMs)}/s); 50 in flight; ` +
+        `${spans} spans exported; ${library}\n`,
+    );
+    met &&= ratio <= target;
+    reportResult({
+      bench: 'create',
+      // Without telemetry in dist/ (before issue 24's instrumentation) both modes run the same code.
+      measure: `createPayment / bare POST + INSERT (${label}${library.startsWith('dist/ has no') ? '; dist/ has no telemetry' : ''})`,
+      value: ratio,
+      unit: 'x',
+      target: `<= ${target}`,
+      met: ratio <= target,
     });
-    // insert, not save: save would SELECT first.
-    await payments.insert({
-      ...template,
-      id: randomUUID(),
-      reference,
-      openReference: reference,
-      requestId: data.requestId,
-      processUrl: data.processUrl,
-    } as QueryDeepPartialEntity<PlacetoPayPayment>);
-  };
-
-  await inFlight(WARM_UP, bare);
-  await inFlight(WARM_UP, create);
-  const half = Math.ceil(CREATES / 2);
-  let bareMs = 0;
-  let createMs = 0;
-  for (let round = 0; round < 2; round++) {
-    bareMs += await inFlight(half, bare);
-    createMs += await inFlight(half, create);
   }
-  const ratio = createMs / bareMs;
-  const rate = (ms: number) => Math.round((2 * half * 1000) / ms);
-  process.stderr.write(
-    `create: ${2 * half} createPayment in ${Math.round(createMs)} ms (${rate(createMs)}/s); ` +
-      `bare POST + INSERT in ${Math.round(bareMs)} ms (${rate(bareMs)}/s); ${IN_FLIGHT} in flight\n`,
-  );
-  reportResult({
-    bench: 'create',
-    measure: 'createPayment / bare POST + INSERT (no OpenTelemetry SDK)',
-    value: ratio,
-    unit: 'x',
-    target: `<= ${TARGET}`,
-    met: ratio <= TARGET,
-  });
-
-  await app.close();
   simulator.child.kill();
   await database.drop();
+  process.exitCode = met ? 0 : 1;
 }
 
 main().catch((error: unknown) => {

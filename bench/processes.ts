@@ -6,15 +6,16 @@ import { createInterface } from 'node:readline';
 
 /**
  * Runs another benchmark script (`load-worker`, `probe-pass`, ...) from the same compiled folder,
- * with node flags before it; its stdout piped.
+ * with node flags before it; its stdout piped, and with `ipc` a channel for `send` / `message`.
  */
 export function runScript(
   name: string,
   args: string[] = [],
   nodeFlags: string[] = [],
+  { ipc = false }: { ipc?: boolean } = {},
 ): ChildProcess {
   return spawn(process.execPath, [...nodeFlags, join(__dirname, `${name}.js`), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
 }
 
