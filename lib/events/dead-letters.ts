@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type FindOptionsWhere, type Repository } from 'typeorm';
-import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
 import { DEFAULT_SITE } from '../config/site-name';
 import { PLACETOPAY_OPTIONS } from '../config/tokens';
@@ -9,7 +8,6 @@ import { PlacetoPayEventDelivery } from '../persistence/placetopay-event-deliver
 import { PlacetoPayPaymentEvent } from '../persistence/placetopay-payment-event.entity';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 import { EventDeliveries } from './event-deliveries.service';
-import { EventDispatcher } from './event-dispatcher';
 
 /** A delivery that ran out of attempts, as an operator reads it. */
 export interface PlacetoPayDeadLetter {
@@ -49,8 +47,6 @@ export class PlacetoPayDeadLetters {
     @InjectSiteRepository(PlacetoPayPaymentEvent)
     private readonly events: Repository<PlacetoPayPaymentEvent>,
     private readonly operations: EventDeliveries,
-    private readonly dispatcher: EventDispatcher,
-    @Inject(PLACETOPAY_CLOCK) private readonly clock: PlacetoPayClock,
     @Inject(PLACETOPAY_OPTIONS) private readonly options: ResolvedPlacetoPayOptions,
   ) {}
 
@@ -113,17 +109,8 @@ export class PlacetoPayDeadLetters {
   }
 
   /** Re-queues every dead letter (of one listener, or all), due now; resolves with how many. */
-  async retryAll(listenerId?: string): Promise<number> {
-    const result = await this.deliveries.update(this.dead(listenerId), {
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: this.clock.now(),
-      leaseOwner: null,
-      leaseUntil: null,
-    });
-    const count = result.affected ?? 0;
-    if (count > 0) this.dispatcher.kick();
-    return count;
+  retryAll(listenerId?: string): Promise<number> {
+    return this.operations.requeue(listenerId ? { listenerId } : {});
   }
 
   private dead(listenerId?: string): FindOptionsWhere<PlacetoPayEventDelivery> {

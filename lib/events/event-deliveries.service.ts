@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectSiteRepository } from '../persistence/site-data-source';
 
-import type { Repository } from 'typeorm';
+import type { FindOptionsWhere, Repository } from 'typeorm';
 import { PlacetoPayError } from '../gateway/errors/placetopay.error';
 import { PLACETOPAY_CLOCK, type PlacetoPayClock } from '../common/clock';
 import type { ResolvedPlacetoPayOptions } from '../config/placetopay-options.interface';
@@ -47,8 +47,18 @@ export class EventDeliveries {
 
   /** Gives a dead-lettered delivery a fresh set of attempts, due now. */
   async retry(deliveryId: string): Promise<void> {
+    if ((await this.requeue({ id: deliveryId })) !== 1) {
+      throw new PlacetoPayDeliveryNotFoundError(deliveryId);
+    }
+  }
+
+  /**
+   * Gives this site's dead letters matching `where` (all of them without it) a fresh set of
+   * attempts, due now, and wakes the dispatcher; resolves with how many.
+   */
+  async requeue(where: FindOptionsWhere<PlacetoPayEventDelivery> = {}): Promise<number> {
     const result = await this.deliveries.update(
-      { site: this.site, id: deliveryId, status: 'dead' },
+      { ...where, site: this.site, status: 'dead' },
       {
         status: 'pending',
         attempts: 0,
@@ -57,8 +67,9 @@ export class EventDeliveries {
         leaseUntil: null,
       },
     );
-    if (result.affected !== 1) throw new PlacetoPayDeliveryNotFoundError(deliveryId);
-    this.dispatcher.kick();
+    const count = result.affected ?? 0;
+    if (count > 0) this.dispatcher.kick();
+    return count;
   }
 
   /** Delivers everything due now and resolves when done (e.g. before rendering a return page). */

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { In, LessThanOrEqual, Not, IsNull, type EntityManager, type Repository } from 'typeorm';
+import { LessThanOrEqual, Not, IsNull, type EntityManager, type Repository } from 'typeorm';
 import type { PlacetoPayClock } from '../common/clock';
 import { logText } from '../common/log-text';
 import { errorMessage as reason } from '../gateway/errors/describe-thrown';
@@ -145,7 +145,7 @@ export class RecurringChargeSettlement {
         where: {
           site: this.site,
           reference: row.reference,
-          kind: In(['payment']),
+          kind: 'payment',
           status: PaymentStatus.APPROVED,
           requestId: Not(IsNull()),
         },
